@@ -1,0 +1,54 @@
+"""The one place where hipcoach's exceptions are defined.
+
+HipcoachError
+├── LibraryError          a shipped or user data file is malformed (names file, id, field)
+├── UnknownIdError        an exercise or routine id that the library does not hold
+├── InvalidOverrideError  a dose override outside what is safe or sensible
+├── StoreError            the journal could not be opened, migrated or written
+└── SessionStateError     resume asked for with nothing to resume, and the like
+"""
+
+from __future__ import annotations
+
+
+class HipcoachError(Exception):
+    """Base of every error hipcoach raises on purpose; its message is for the user."""
+
+
+class LibraryError(HipcoachError):
+    """A data file failed validation; nothing from the failing load is used."""
+
+    def __init__(self, file: str, item_id: str | None, field: str | None, problem: str) -> None:
+        self.file = file
+        self.item_id = item_id
+        self.field = field
+        self.problem = problem
+        where = file
+        if item_id:
+            where += f", id '{item_id}'"
+        if field:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {problem}")
+
+
+class UnknownIdError(HipcoachError):
+    """An id that is not in the library."""
+
+    def __init__(self, kind: str, item_id: str, known: list[str]) -> None:
+        self.kind = kind
+        self.item_id = item_id
+        self.known = known
+        listing = ", ".join(sorted(known)) if known else "none"
+        super().__init__(f"no {kind} called '{item_id}'. Known {kind}s: {listing}")
+
+
+class InvalidOverrideError(HipcoachError):
+    """A dose override that the compiler refuses."""
+
+
+class StoreError(HipcoachError):
+    """The session journal could not do what was asked."""
+
+
+class SessionStateError(HipcoachError):
+    """A session operation that does not fit the session's state."""

@@ -1,0 +1,118 @@
+"""The compiled session: every second of it, as ordered, non-overlapping segments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from hipcoach.domain.routine import Side
+
+__all__ = ["Segment", "SegmentKind", "SessionTimeline", "Side"]
+
+
+class SegmentKind(StrEnum):
+    GET_READY = "get_ready"
+    SETUP = "setup"
+    HOLD = "hold"
+    REP = "rep"
+    REST = "rest"
+    SWITCH_SIDES = "switch_sides"
+    TRANSITION = "transition"
+
+    @property
+    def is_work(self) -> bool:
+        """Work segments are the ones a person does; the rest is getting there."""
+        return self in (SegmentKind.SETUP, SegmentKind.HOLD, SegmentKind.REP)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the session with one instruction on screen.
+
+    `exercise_id` is the exercise the segment serves: the one being held, rested
+    between, or about to start (for get-ready, transition and switch-sides).
+    """
+
+    index: int
+    start: int
+    duration: int
+    kind: SegmentKind
+    exercise_id: str
+    exercise_name: str
+    side: Side
+    text: str
+    cue: str
+    spoken: str
+    round: int | None = None
+    rounds: int | None = None
+    rep: int | None = None
+    reps: int | None = None
+    beep_seconds: int = 0  # beep once a second for this many seconds before the end
+
+    @property
+    def end(self) -> int:
+        return self.start + self.duration
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "start": self.start,
+            "duration": self.duration,
+            "end": self.end,
+            "kind": self.kind.value,
+            "exercise_id": self.exercise_id,
+            "exercise_name": self.exercise_name,
+            "side": self.side.value,
+            "round": self.round,
+            "rounds": self.rounds,
+            "rep": self.rep,
+            "reps": self.reps,
+            "text": self.text,
+            "cue": self.cue,
+            "spoken": self.spoken,
+            "beep_seconds": self.beep_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class SessionTimeline:
+    """A routine compiled for one session: what the player plays, second by second."""
+
+    routine_id: str
+    routine_name: str
+    sides: tuple[Side, ...]
+    segments: tuple[Segment, ...]
+
+    @property
+    def total_seconds(self) -> int:
+        return self.segments[-1].end if self.segments else 0
+
+    @property
+    def work_seconds(self) -> int:
+        return sum(s.duration for s in self.segments if s.kind.is_work)
+
+    def fingerprint(self) -> str:
+        """A short hash of the timing and content; a resumed session checks it is unchanged."""
+        payload = json.dumps([s.to_dict() for s in self.segments], sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def segment_at(self, offset: float) -> Segment | None:
+        """The segment playing `offset` seconds into the session, if any."""
+        for segment in self.segments:
+            if segment.start <= offset < segment.end:
+                return segment
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "routine": self.routine_id,
+            "routine_name": self.routine_name,
+            "sides": [s.value for s in self.sides],
+            "total_seconds": self.total_seconds,
+            "work_seconds": self.work_seconds,
+            "segment_count": len(self.segments),
+            "segments": [s.to_dict() for s in self.segments],
+        }

@@ -1,0 +1,108 @@
+"""Load and validate the library: every file checked, all or nothing.
+
+A failure names the file, the item id and the field, and no partial library
+is ever returned.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from hipcoach.domain.errors import LibraryError
+from hipcoach.domain.exercise import Exercise, SourceArticle
+from hipcoach.domain.library import Library
+from hipcoach.domain.routine import Routine
+
+SHIPPED_ROOT = Path(__file__).parent
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _read_toml(path: Path, root: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise LibraryError(_display(path, root), None, None, f"not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise LibraryError(_display(path, root), None, None, f"cannot be read ({exc})") from exc
+
+
+def _validate(model: Any, data: dict[str, Any], path: Path, root: Path) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        item_id = data.get("id") if isinstance(data.get("id"), str) else None
+        more = len(exc.errors()) - 1
+        problem = first["msg"] + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+        raise LibraryError(_display(path, root), item_id, field, problem) from exc
+
+
+def _load_sources(root: Path) -> dict[str, SourceArticle]:
+    from hipcoach.library.schema import SourcesFile
+
+    path = root / "sources.toml"
+    parsed = _validate(SourcesFile, _read_toml(path, root), path, root)
+    return {a.id: SourceArticle(a.id, a.title) for a in parsed.article}
+
+
+def _load_items(root: Path, folder: str, model: Any) -> list[tuple[Path, Any]]:
+    items = []
+    for path in sorted((root / folder).glob("*.toml")):
+        parsed = _validate(model, _read_toml(path, root), path, root)
+        if parsed.id != path.stem:
+            raise LibraryError(
+                _display(path, root), parsed.id, "id", f"must match the file name '{path.stem}'"
+            )
+        items.append((path, parsed))
+    if not items:
+        raise LibraryError(_display(root / folder, root), None, None, "holds no .toml files")
+    return items
+
+
+def load_library_from(root: Path) -> Library:
+    """Load every file under `root` (sources.toml, exercises/, routines/) or raise LibraryError."""
+    from hipcoach.library.schema import ExerciseModel, RoutineModel
+
+    sources = _load_sources(root)
+    exercises: dict[str, Exercise] = {}
+    files: dict[str, Path] = {}
+    for path, parsed in _load_items(root, "exercises", ExerciseModel):
+        if parsed.source not in sources:
+            raise LibraryError(_display(path, root), parsed.id, "source",
+                               f"unknown article '{parsed.source}'")
+        exercises[parsed.id] = parsed.to_domain(sources)
+        files[parsed.id] = path
+    routines: dict[str, Routine] = {}
+    for path, parsed in _load_items(root, "routines", RoutineModel):
+        for source in parsed.sources:
+            if source not in sources:
+                raise LibraryError(_display(path, root), parsed.id, "sources",
+                                   f"unknown article '{source}'")
+        routines[parsed.id] = parsed.to_domain()
+        files[parsed.id] = path
+    library = Library(exercises=exercises, routines=routines)
+    dangling = library.dangling_references()
+    if dangling:
+        owner, field, missing = dangling[0]
+        raise LibraryError(_display(files[owner], root), owner, field,
+                           f"refers to exercise '{missing}', which does not exist")
+    return library
+
+
+@lru_cache(maxsize=1)
+def load_library() -> Library:
+    """The shipped library, loaded once per process."""
+    return load_library_from(SHIPPED_ROOT)

@@ -1,0 +1,58 @@
+"""Configuration from environment variables, read when asked for (never at import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hipcoach.domain.errors import HipcoachError
+
+ENV_DATA_DIR = "HIPCOACH_DATA_DIR"
+ENV_DATABASE_URL = "HIPCOACH_DATABASE_URL"
+ENV_TIME_SCALE = "HIPCOACH_TIME_SCALE"
+ENV_PROFILE = "HIPCOACH_PROFILE"
+
+DEFAULT_PROFILE = "local"
+MAX_TIME_SCALE = 1000.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and how the clock runs."""
+
+    data_dir: Path
+    database_url: str
+    time_scale: float
+    profile: str
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env[ENV_DATA_DIR]).expanduser() if env.get(ENV_DATA_DIR) else _user_dir()
+        url = env.get(ENV_DATABASE_URL) or f"sqlite:///{data_dir / 'hipcoach.db'}"
+        return cls(
+            data_dir=data_dir,
+            database_url=url,
+            time_scale=_time_scale(env.get(ENV_TIME_SCALE)),
+            profile=env.get(ENV_PROFILE) or DEFAULT_PROFILE,
+        )
+
+
+def _user_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("hipcoach", appauthor=False))
+
+
+def _time_scale(raw: str | None) -> float:
+    """HIPCOACH_TIME_SCALE runs the session clock faster; for demos and tests only."""
+    if not raw:
+        return 1.0
+    try:
+        scale = float(raw)
+    except ValueError:
+        raise HipcoachError(f"{ENV_TIME_SCALE} must be a number, got '{raw}'") from None
+    if not 0 < scale <= MAX_TIME_SCALE:
+        raise HipcoachError(f"{ENV_TIME_SCALE} must be above 0 and at most {MAX_TIME_SCALE:g}")
+    return scale
