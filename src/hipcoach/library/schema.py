@@ -26,6 +26,8 @@ ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", m
 Text = Annotated[str, StringConstraints(min_length=1, max_length=600, strip_whitespace=True)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Seconds = Annotated[int, Field(ge=1, le=600)]
+# TOML gives enum values as strings; strict mode would want enum instances.
+Lax = Field(strict=False)
 Span = Annotated[list[int], Field(min_length=2, max_length=2)]  # [low, high]
 
 
@@ -43,7 +45,7 @@ class TempoModel(_Strict):
 
 
 class DoseModel(_Strict):
-    mode: DoseMode
+    mode: Annotated[DoseMode, Lax]
     seconds: Seconds = 10
     seconds_range: Span | None = None
     rounds: Annotated[int, Field(ge=1, le=10)] = 1
@@ -98,10 +100,10 @@ class ExerciseModel(_Strict):
     id: ItemId
     name: ShortText
     purpose: Text
-    category: Category
+    category: Annotated[Category, Lax]
     source: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
-    front_hip: Rotation
-    back_hip: Rotation
+    front_hip: Annotated[Rotation, Lax]
+    back_hip: Annotated[Rotation, Lax]
     cue: ShortText
     spoken: Text
     breathing: Text
