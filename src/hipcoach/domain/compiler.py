@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hipcoach.domain import phrases
 from hipcoach.domain.errors import InvalidOverrideError
 from hipcoach.domain.exercise import DoseMode, Exercise, Tempo
-from hipcoach.domain import phrases
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine, RoutineStep, Side
 from hipcoach.domain.timeline import Segment, SegmentKind, SessionTimeline
@@ -32,9 +32,7 @@ def _check(name: str, value: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidOverrideError(f"{name} must be a whole number, got {value!r}")
     if not low <= value <= high:
-        raise InvalidOverrideError(
-            f"{name} must be between {low} and {high}, got {value}"
-        )
+        raise InvalidOverrideError(f"{name} must be between {low} and {high}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -165,47 +163,109 @@ class _Builder:
         self.segments: list[Segment] = []
         self.clock = 0
 
-    def add(self, kind: SegmentKind, duration: int, exercise: Exercise, side: Side,
-            text: str, cue: str, spoken: str, **extra: Any) -> None:
+    def add(
+        self,
+        kind: SegmentKind,
+        duration: int,
+        exercise: Exercise,
+        side: Side,
+        text: str,
+        cue: str,
+        spoken: str,
+        **extra: Any,
+    ) -> None:
         if duration <= 0:
             return
         beep = min(BEEP_SECONDS, duration) if kind is SegmentKind.HOLD else 0
         self.segments.append(
             Segment(
-                index=len(self.segments), start=self.clock, duration=duration, kind=kind,
-                exercise_id=exercise.id, exercise_name=exercise.name, side=side,
-                text=text, cue=cue, spoken=spoken, beep_seconds=beep, **extra,
+                index=len(self.segments),
+                start=self.clock,
+                duration=duration,
+                kind=kind,
+                exercise_id=exercise.id,
+                exercise_name=exercise.name,
+                side=side,
+                text=text,
+                cue=cue,
+                spoken=spoken,
+                beep_seconds=beep,
+                **extra,
             )
         )
         self.clock += duration
 
 
-def _add_step(b: _Builder, step: RoutineStep, exercise: Exercise, dose: _Dose, side: Side,
-              get_ready: int, lead_in: bool) -> None:
+def _add_step(
+    b: _Builder,
+    step: RoutineStep,
+    exercise: Exercise,
+    dose: _Dose,
+    side: Side,
+    get_ready: int,
+    lead_in: bool,
+) -> None:
     if dose.mode is DoseMode.POSITION:
-        b.add(SegmentKind.SETUP, dose.seconds, exercise, side,
-              phrases.setup_text(exercise, side), exercise.cue, phrases.setup_spoken(exercise, side))
+        b.add(
+            SegmentKind.SETUP,
+            dose.seconds,
+            exercise,
+            side,
+            phrases.setup_text(exercise, side),
+            exercise.cue,
+            phrases.setup_spoken(exercise, side),
+        )
         return
     for round_no in range(1, dose.rounds + 1):
         counts = {"round": round_no, "rounds": dose.rounds}
         if round_no > 1 and dose.rest_seconds:
-            b.add(SegmentKind.REST, dose.rest_seconds, exercise, side,
-                  phrases.rest_text(), phrases.rest_cue(exercise, round_no, dose.rounds),
-                  phrases.rest_spoken(), **counts)
+            b.add(
+                SegmentKind.REST,
+                dose.rest_seconds,
+                exercise,
+                side,
+                phrases.rest_text(),
+                phrases.rest_cue(exercise, round_no, dose.rounds),
+                phrases.rest_spoken(),
+                **counts,
+            )
         if lead_in or round_no > 1:
-            b.add(SegmentKind.GET_READY, get_ready, exercise, side,
-                  phrases.get_ready_text(exercise), exercise.cue,
-                  phrases.get_ready_spoken(exercise, round_no, dose.rounds), **counts)
+            b.add(
+                SegmentKind.GET_READY,
+                get_ready,
+                exercise,
+                side,
+                phrases.get_ready_text(exercise),
+                exercise.cue,
+                phrases.get_ready_spoken(exercise, round_no, dose.rounds),
+                **counts,
+            )
         if dose.mode is DoseMode.HOLD:
-            b.add(SegmentKind.HOLD, dose.seconds, exercise, side,
-                  phrases.hold_text(exercise, round_no, dose.rounds), exercise.cue,
-                  phrases.hold_spoken(exercise), **counts)
+            b.add(
+                SegmentKind.HOLD,
+                dose.seconds,
+                exercise,
+                side,
+                phrases.hold_text(exercise, round_no, dose.rounds),
+                exercise.cue,
+                phrases.hold_spoken(exercise),
+                **counts,
+            )
             continue
         assert dose.tempo is not None
         for rep in range(1, dose.reps + 1):
-            b.add(SegmentKind.REP, dose.tempo.total, exercise, side,
-                  phrases.rep_text(exercise, rep, dose.reps), phrases.tempo_cue(dose.tempo),
-                  phrases.rep_spoken(exercise, rep), rep=rep, reps=dose.reps, **counts)
+            b.add(
+                SegmentKind.REP,
+                dose.tempo.total,
+                exercise,
+                side,
+                phrases.rep_text(exercise, rep, dose.reps),
+                phrases.tempo_cue(dose.tempo),
+                phrases.rep_spoken(exercise, rep),
+                rep=rep,
+                reps=dose.reps,
+                **counts,
+            )
 
 
 def compile_routine(
@@ -224,17 +284,29 @@ def compile_routine(
     for side_no, side in enumerate(sides):
         first = library.exercise(routine.steps[0].exercise_id)
         if side_no > 0:
-            b.add(SegmentKind.SWITCH_SIDES, routine.switch_seconds, first, side,
-                  phrases.switch_text(side), phrases.switch_cue(),
-                  phrases.switch_spoken(side))
+            b.add(
+                SegmentKind.SWITCH_SIDES,
+                routine.switch_seconds,
+                first,
+                side,
+                phrases.switch_text(side),
+                phrases.switch_cue(),
+                phrases.switch_spoken(side),
+            )
         for step_no, step in enumerate(routine.steps):
             exercise = library.exercise(step.exercise_id)
             dose = _resolve_dose(step, exercise, options)
             starts_cold = step_no > 0 and not step.continuous
             if starts_cold:
-                b.add(SegmentKind.TRANSITION, routine.transition_seconds, exercise, side,
-                      phrases.transition_text(exercise), phrases.transition_cue(exercise),
-                      phrases.transition_spoken(exercise))
+                b.add(
+                    SegmentKind.TRANSITION,
+                    routine.transition_seconds,
+                    exercise,
+                    side,
+                    phrases.transition_text(exercise),
+                    phrases.transition_cue(exercise),
+                    phrases.transition_spoken(exercise),
+                )
             _add_step(b, step, exercise, dose, side, get_ready, lead_in=not step.continuous)
     return SessionTimeline(
         routine_id=routine.id,

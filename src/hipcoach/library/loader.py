@@ -81,24 +81,30 @@ def load_library_from(root: Path) -> Library:
     files: dict[str, Path] = {}
     for path, parsed in _load_items(root, "exercises", ExerciseModel):
         if parsed.source not in sources:
-            raise LibraryError(_display(path, root), parsed.id, "source",
-                               f"unknown article '{parsed.source}'")
+            raise LibraryError(
+                _display(path, root), parsed.id, "source", f"unknown article '{parsed.source}'"
+            )
         exercises[parsed.id] = parsed.to_domain(sources)
         files[parsed.id] = path
     routines: dict[str, Routine] = {}
     for path, parsed in _load_items(root, "routines", RoutineModel):
         for source in parsed.sources:
             if source not in sources:
-                raise LibraryError(_display(path, root), parsed.id, "sources",
-                                   f"unknown article '{source}'")
+                raise LibraryError(
+                    _display(path, root), parsed.id, "sources", f"unknown article '{source}'"
+                )
         routines[parsed.id] = parsed.to_domain()
         files[parsed.id] = path
     library = Library(exercises=exercises, routines=routines)
     dangling = library.dangling_references()
     if dangling:
         owner, field, missing = dangling[0]
-        raise LibraryError(_display(files[owner], root), owner, field,
-                           f"refers to exercise '{missing}', which does not exist")
+        raise LibraryError(
+            _display(files[owner], root),
+            owner,
+            field,
+            f"refers to exercise '{missing}', which does not exist",
+        )
     return library
 
 

@@ -63,7 +63,8 @@ class DoseModel(_Strict):
             span = getattr(self, name)
             if span is not None and span[0] > span[1]:
                 raise ValueError(f"{name} runs backwards: {span[0]} > {span[1]}")
-        if self.seconds_range and not self.seconds_range[0] <= self.seconds <= self.seconds_range[1]:
+        low, high = self.seconds_range or (self.seconds, self.seconds)
+        if not low <= self.seconds <= high:
             raise ValueError("seconds lies outside seconds_range")
         if self.reps_range and not self.reps_range[0] <= self.reps <= self.reps_range[1]:
             raise ValueError("reps lies outside reps_range")
@@ -71,11 +72,15 @@ class DoseModel(_Strict):
 
     def to_domain(self) -> Dose:
         return Dose(
-            mode=self.mode, seconds=self.seconds, rounds=self.rounds,
-            rest_seconds=self.rest_seconds, reps=self.reps,
+            mode=self.mode,
+            seconds=self.seconds,
+            rounds=self.rounds,
+            rest_seconds=self.rest_seconds,
+            reps=self.reps,
             tempo=self.tempo.to_domain() if self.tempo else None,
             seconds_range=(self.seconds_range[0], self.seconds_range[1])
-            if self.seconds_range else None,
+            if self.seconds_range
+            else None,
             reps_range=(self.reps_range[0], self.reps_range[1]) if self.reps_range else None,
             effort_percent=self.effort_percent,
         )
@@ -135,13 +140,26 @@ class ExerciseModel(_Strict):
 
     def to_domain(self, sources: dict[str, SourceArticle]) -> Exercise:
         return Exercise(
-            id=self.id, name=self.name, purpose=self.purpose, category=self.category,
-            setup=tuple(self.setup), action=tuple(self.action), breathing=self.breathing,
-            effort=self.effort, feel=tuple(Sensation(f.where, f.what) for f in self.feel),
-            mistakes=tuple(self.mistakes), safety=tuple(self.safety), dose=self.dose.to_domain(),
-            front_hip=self.front_hip, back_hip=self.back_hip, source=sources[self.source],
-            cue=self.cue, spoken=self.spoken, regressions=tuple(self.regressions),
-            progressions=tuple(self.progressions), variant_of=self.variant_of,
+            id=self.id,
+            name=self.name,
+            purpose=self.purpose,
+            category=self.category,
+            setup=tuple(self.setup),
+            action=tuple(self.action),
+            breathing=self.breathing,
+            effort=self.effort,
+            feel=tuple(Sensation(f.where, f.what) for f in self.feel),
+            mistakes=tuple(self.mistakes),
+            safety=tuple(self.safety),
+            dose=self.dose.to_domain(),
+            front_hip=self.front_hip,
+            back_hip=self.back_hip,
+            source=sources[self.source],
+            cue=self.cue,
+            spoken=self.spoken,
+            regressions=tuple(self.regressions),
+            progressions=tuple(self.progressions),
+            variant_of=self.variant_of,
             tags=tuple(self.tags),
         )
 
@@ -157,9 +175,13 @@ class StepModel(_Strict):
 
     def to_domain(self) -> RoutineStep:
         return RoutineStep(
-            exercise_id=self.exercise, seconds=self.seconds, rounds=self.rounds,
-            rest_seconds=self.rest_seconds, reps=self.reps,
-            tempo=self.tempo.to_domain() if self.tempo else None, continuous=self.continuous,
+            exercise_id=self.exercise,
+            seconds=self.seconds,
+            rounds=self.rounds,
+            rest_seconds=self.rest_seconds,
+            reps=self.reps,
+            tempo=self.tempo.to_domain() if self.tempo else None,
+            continuous=self.continuous,
         )
 
 
@@ -187,9 +209,16 @@ class RoutineModel(_Strict):
 
     def to_domain(self) -> Routine:
         return Routine(
-            id=self.id, name=self.name, summary=self.summary, when=self.when,
-            sources=tuple(self.sources), steps=tuple(s.to_domain() for s in self.steps),
-            sides=tuple(Side(s) for s in self.sides), get_ready_seconds=self.get_ready_seconds,
-            switch_seconds=self.switch_seconds, transition_seconds=self.transition_seconds,
-            notes=tuple(self.notes), tags=tuple(self.tags),
+            id=self.id,
+            name=self.name,
+            summary=self.summary,
+            when=self.when,
+            sources=tuple(self.sources),
+            steps=tuple(s.to_domain() for s in self.steps),
+            sides=tuple(Side(s) for s in self.sides),
+            get_ready_seconds=self.get_ready_seconds,
+            switch_seconds=self.switch_seconds,
+            transition_seconds=self.transition_seconds,
+            notes=tuple(self.notes),
+            tags=tuple(self.tags),
         )
