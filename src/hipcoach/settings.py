@@ -22,6 +22,7 @@ class Settings:
     """Where data lives and how the clock runs."""
 
     data_dir: Path
+    cache_dir: Path
     database_url: str
     time_scale: float
     profile: str
@@ -29,20 +30,28 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        data_dir = Path(env[ENV_DATA_DIR]).expanduser() if env.get(ENV_DATA_DIR) else _user_dir()
+        if env.get(ENV_DATA_DIR):
+            data_dir = Path(env[ENV_DATA_DIR]).expanduser()
+            cache_dir = data_dir / "cache"
+        else:
+            data_dir, cache_dir = _user_dirs()
         url = env.get(ENV_DATABASE_URL) or f"sqlite:///{data_dir / 'hipcoach.db'}"
         return cls(
             data_dir=data_dir,
+            cache_dir=cache_dir,
             database_url=url,
             time_scale=_time_scale(env.get(ENV_TIME_SCALE)),
             profile=env.get(ENV_PROFILE) or DEFAULT_PROFILE,
         )
 
 
-def _user_dir() -> Path:
-    from platformdirs import user_data_dir
+def _user_dirs() -> tuple[Path, Path]:
+    from platformdirs import user_cache_dir, user_data_dir
 
-    return Path(user_data_dir("hipcoach", appauthor=False))
+    return (
+        Path(user_data_dir("hipcoach", appauthor=False)),
+        Path(user_cache_dir("hipcoach", appauthor=False)),
+    )
 
 
 def _time_scale(raw: str | None) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hipcoach.domain.errors import LibraryError
-from hipcoach.domain.exercise import Exercise, SourceArticle
+from hipcoach.domain.exercise import DoseMode, Exercise, SourceArticle
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine
 
@@ -72,33 +72,78 @@ def _load_items(root: Path, folder: str, model: Any) -> list[tuple[Path, Any]]:
     return items
 
 
+def _check_steps(routine: Routine, exercises: dict[str, Exercise], where: str) -> None:
+    """Refuse step doses the exercise cannot take, instead of silently ignoring them."""
+    for n, step in enumerate(routine.steps):
+        exercise = exercises.get(step.exercise_id)
+        if exercise is None:
+            continue  # Reported as a dangling reference, with the right field.
+        mode = exercise.dose.mode
+        unusable = {
+            DoseMode.POSITION: ("rounds", "rest_seconds", "reps", "tempo"),
+            DoseMode.HOLD: ("reps", "tempo"),
+            DoseMode.REPS: ("seconds",),
+        }[mode]
+        for name in unusable:
+            if getattr(step, name) is not None:
+                raise LibraryError(
+                    where,
+                    routine.id,
+                    f"steps.{n}.{name}",
+                    f"'{exercise.id}' is dosed by {mode.value}; {name} does not apply to it",
+                )
+        span = exercise.dose.seconds_range
+        if step.seconds is not None and span and not span[0] <= step.seconds <= span[1]:
+            raise LibraryError(
+                where,
+                routine.id,
+                f"steps.{n}.seconds",
+                f"{step.seconds} s lies outside {exercise.id}'s range {span[0]}-{span[1]} s",
+            )
+        span = exercise.dose.reps_range
+        if step.reps is not None and span and not span[0] <= step.reps <= span[1]:
+            raise LibraryError(
+                where,
+                routine.id,
+                f"steps.{n}.reps",
+                f"{step.reps} reps lies outside {exercise.id}'s range {span[0]}-{span[1]}",
+            )
+
+
 def load_library_from(root: Path) -> Library:
     """Load every file under `root` (sources.toml, exercises/, routines/) or raise LibraryError."""
     from hipcoach.library.schema import ExerciseModel, RoutineModel
 
     sources = _load_sources(root)
     exercises: dict[str, Exercise] = {}
-    files: dict[str, Path] = {}
+    exercise_files: dict[str, Path] = {}
     for path, parsed in _load_items(root, "exercises", ExerciseModel):
         if parsed.source not in sources:
             raise LibraryError(
                 _display(path, root), parsed.id, "source", f"unknown article '{parsed.source}'"
             )
         exercises[parsed.id] = parsed.to_domain(sources)
-        files[parsed.id] = path
+        exercise_files[parsed.id] = path
     routines: dict[str, Routine] = {}
+    routine_files: dict[str, Path] = {}
     for path, parsed in _load_items(root, "routines", RoutineModel):
+        where = _display(path, root)
         for source in parsed.sources:
             if source not in sources:
-                raise LibraryError(
-                    _display(path, root), parsed.id, "sources", f"unknown article '{source}'"
-                )
-        routines[parsed.id] = parsed.to_domain()
-        files[parsed.id] = path
+                raise LibraryError(where, parsed.id, "sources", f"unknown article '{source}'")
+        if parsed.id in exercises:
+            raise LibraryError(
+                where, parsed.id, "id", "is already the id of an exercise; ids must be unique"
+            )
+        routine = parsed.to_domain()
+        _check_steps(routine, exercises, where)
+        routines[parsed.id] = routine
+        routine_files[parsed.id] = path
     library = Library(exercises=exercises, routines=routines)
     dangling = library.dangling_references()
     if dangling:
         owner, field, missing = dangling[0]
+        files = routine_files if field.startswith("steps") else exercise_files
         raise LibraryError(
             _display(files[owner], root),
             owner,
@@ -109,6 +154,9 @@ def load_library_from(root: Path) -> Library:
 
 
 @lru_cache(maxsize=1)
-def load_library() -> Library:
-    """The shipped library, loaded once per process."""
-    return load_library_from(SHIPPED_ROOT)
+def load_library(cache_dir: Path | None = None) -> Library:
+    """The shipped library, loaded once per process; validated results are cached on disk."""
+    from hipcoach import __version__
+    from hipcoach.library.cache import cached_library
+
+    return cached_library(SHIPPED_ROOT, cache_dir, __version__, load_library_from)

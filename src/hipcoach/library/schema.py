@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from hipcoach.domain.exercise import (
     Category,
@@ -45,30 +52,41 @@ class TempoModel(_Strict):
 
 
 class DoseModel(_Strict):
+    # Ranges come before the values they bound, so a value's check can see them.
     mode: Annotated[DoseMode, Lax]
-    seconds: Seconds = 10
     seconds_range: Span | None = None
+    reps_range: Span | None = None
+    seconds: Seconds = 10
     rounds: Annotated[int, Field(ge=1, le=10)] = 1
     rest_seconds: Annotated[int, Field(ge=0, le=180)] = 0
     reps: Annotated[int, Field(ge=0, le=30)] = 0
-    reps_range: Span | None = None
     tempo: TempoModel | None = None
     effort_percent: Annotated[int, Field(ge=10, le=100)] | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> DoseModel:
-        if self.mode is DoseMode.REPS and self.reps < 1:
+    @field_validator("seconds_range", "reps_range")
+    @classmethod
+    def _forwards(cls, span: list[int] | None) -> list[int] | None:
+        if span is not None and span[0] > span[1]:
+            raise ValueError(f"runs backwards: {span[0]} > {span[1]}")
+        return span
+
+    @field_validator("seconds")
+    @classmethod
+    def _seconds_in_range(cls, seconds: int, info: ValidationInfo) -> int:
+        span = info.data.get("seconds_range")
+        if span and not span[0] <= seconds <= span[1]:
+            raise ValueError(f"{seconds} lies outside seconds_range {span}")
+        return seconds
+
+    @field_validator("reps")
+    @classmethod
+    def _reps_fit(cls, reps: int, info: ValidationInfo) -> int:
+        if info.data.get("mode") is DoseMode.REPS and reps < 1:
             raise ValueError("a reps dose needs reps of at least 1")
-        for name in ("seconds_range", "reps_range"):
-            span = getattr(self, name)
-            if span is not None and span[0] > span[1]:
-                raise ValueError(f"{name} runs backwards: {span[0]} > {span[1]}")
-        low, high = self.seconds_range or (self.seconds, self.seconds)
-        if not low <= self.seconds <= high:
-            raise ValueError("seconds lies outside seconds_range")
-        if self.reps_range and not self.reps_range[0] <= self.reps <= self.reps_range[1]:
-            raise ValueError("reps lies outside reps_range")
-        return self
+        span = info.data.get("reps_range")
+        if span and not span[0] <= reps <= span[1]:
+            raise ValueError(f"{reps} lies outside reps_range {span}")
+        return reps
 
     def to_domain(self) -> Dose:
         return Dose(
@@ -84,6 +102,14 @@ class DoseModel(_Strict):
             reps_range=(self.reps_range[0], self.reps_range[1]) if self.reps_range else None,
             effort_percent=self.effort_percent,
         )
+
+
+DOSE_MODE_OF = {
+    Category.POSITION: DoseMode.POSITION,
+    Category.ISOMETRIC: DoseMode.HOLD,
+    Category.STRETCH: DoseMode.HOLD,
+    Category.ACTIVE: DoseMode.REPS,
+}
 
 
 class SensationModel(_Strict):
@@ -124,19 +150,22 @@ class ExerciseModel(_Strict):
     variant_of: ItemId | None = None
     tags: list[ItemId] = []
 
-    @model_validator(mode="after")
-    def _dose_fits_category(self) -> ExerciseModel:
-        expected = {
-            Category.POSITION: DoseMode.POSITION,
-            Category.ISOMETRIC: DoseMode.HOLD,
-            Category.STRETCH: DoseMode.HOLD,
-            Category.ACTIVE: DoseMode.REPS,
-        }[self.category]
-        if self.dose.mode is not expected:
-            raise ValueError(f"a {self.category.value} exercise is dosed as '{expected.value}'")
-        if self.id in self.regressions or self.id in self.progressions:
-            raise ValueError("an exercise cannot be its own regression or progression")
-        return self
+    @field_validator("dose")
+    @classmethod
+    def _dose_fits_category(cls, dose: DoseModel, info: ValidationInfo) -> DoseModel:
+        category = info.data.get("category")
+        if category is not None and dose.mode is not DOSE_MODE_OF[category]:
+            raise ValueError(
+                f"mode must be '{DOSE_MODE_OF[category].value}' for category '{category.value}'"
+            )
+        return dose
+
+    @field_validator("regressions", "progressions")
+    @classmethod
+    def _not_itself(cls, ids: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("id") in ids:
+            raise ValueError("an exercise cannot list itself")
+        return ids
 
     def to_domain(self, sources: dict[str, SourceArticle]) -> Exercise:
         return Exercise(
@@ -199,13 +228,19 @@ class RoutineModel(_Strict):
     notes: list[Text] = []
     tags: list[ItemId] = []
 
-    @model_validator(mode="after")
-    def _shape(self) -> RoutineModel:
-        if len(set(self.sides)) != len(self.sides) or not self.sides:
-            raise ValueError("sides must list 'right' and/or 'left', each once")
-        if self.steps[0].continuous:
+    @field_validator("sides")
+    @classmethod
+    def _each_side_once(cls, sides: list[str]) -> list[str]:
+        if len(set(sides)) != len(sides) or not sides:
+            raise ValueError("must list 'right' and/or 'left', each once")
+        return sides
+
+    @field_validator("steps")
+    @classmethod
+    def _first_step_starts_cold(cls, steps: list[StepModel]) -> list[StepModel]:
+        if steps and steps[0].continuous:
             raise ValueError("the first step cannot be continuous: nothing comes before it")
-        return self
+        return steps
 
     def to_domain(self) -> Routine:
         return Routine(
