@@ -63,7 +63,8 @@ def test_a_corrupt_cache_file_is_ignored(root: Path, tmp_path: Path) -> None:
         file.write_bytes(b"not a pickle")
     calls: list[Path] = []
     library = cached_library(root, cache, "1", counting_loader(calls))
-    assert calls and "er-press" in library.exercises
+    assert calls
+    assert "er-press" in library.exercises
 
 
 def test_a_new_version_does_not_reuse_the_old_cache(root: Path, tmp_path: Path) -> None:
