@@ -1,0 +1,68 @@
+"""Start-up cost of the CLI against a bare interpreter, measured in one run.
+
+Prints the median wall time of each command over N runs and its ratio to
+`python -c pass`. Goal: each ratio <= 8x.
+
+    python bench/startup.py [--runs 21]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL_RATIO = 8.0
+
+
+def median_seconds(argv: list[str], runs: int, env: dict[str, str]) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    hipcoach = str(Path(sys.executable).with_name("hipcoach"))
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {**os.environ, "HIPCOACH_DATA_DIR": data_dir}
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "hipcoach --help": [hipcoach, "--help"],
+            "hipcoach routine show morning-pry --json": [
+                hipcoach,
+                "routine",
+                "show",
+                "morning-pry",
+                "--json",
+            ],
+        }
+        # One untimed run of each fills the OS file cache and the library cache.
+        for argv in commands.values():
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+        baseline = median_seconds(commands["python -c pass"], args.runs, env)
+        print(f"runs per command: {args.runs}; interpreter: {sys.version.split()[0]}")
+        print(f"{'command':45} {'median ms':>10} {'ratio':>7}")
+        worst = 0.0
+        for name, argv in commands.items():
+            seconds = baseline if name == "python -c pass" else median_seconds(argv, args.runs, env)
+            ratio = seconds / baseline
+            worst = max(worst, ratio)
+            print(f"{name:45} {seconds * 1000:10.1f} {ratio:6.1f}x")
+    verdict = "PASS" if worst <= GOAL_RATIO else "FAIL"
+    print(f"goal: every ratio <= {GOAL_RATIO:g}x -> {verdict} (worst {worst:.1f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

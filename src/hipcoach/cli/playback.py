@@ -1,0 +1,87 @@
+"""Wire a session to the player: clock, cues, journal observer, and the chosen view."""
+
+from __future__ import annotations
+
+import sys
+
+from hipcoach.cli.output import console
+from hipcoach.player import (
+    MonotonicClock,
+    ScaledClock,
+    SessionRunner,
+    TerminalBeep,
+    Voice,
+    detect_voice,
+    play_plain,
+)
+from hipcoach.services import ActiveSession, Context, JournalObserver
+from hipcoach.views import SAFETY_NOTE
+
+
+class _VoiceOnly:
+    """Cues for --no-beep: prompts are still spoken, the bell stays silent."""
+
+    def __init__(self, voice: Voice | None) -> None:
+        self.voice = voice
+
+    def beep(self) -> None:
+        return None
+
+    def say(self, text: str) -> None:
+        if self.voice is not None:
+            self.voice.say(text)
+
+
+def play(ctx: Context, active: ActiveSession, *, plain: bool, voice: bool, beep: bool) -> None:
+    """Play `active` in the terminal and report where it ended."""
+    out = console()
+    scale = ctx.settings.time_scale
+    clock = MonotonicClock() if scale == 1 else ScaledClock(scale)
+    runner = SessionRunner(active.timeline, clock, start_index=active.start_index)
+    speaker, notice = detect_voice(voice)
+    cues = TerminalBeep(voice=speaker) if beep else _VoiceOnly(speaker)
+    observer = JournalObserver(ctx, active)
+    timeline = active.timeline
+    lines = [SAFETY_NOTE]
+    if notice:
+        lines.append(notice)
+    if scale != 1:
+        lines.append(
+            f"Clock running {scale:g}x faster (HIPCOACH_TIME_SCALE; demos and tests only)."
+        )
+    if active.resumed:
+        lines.append(
+            f"Resuming {timeline.routine_name} at step {active.start_index + 1} of "
+            f"{len(timeline.segments)}."
+        )
+    try:
+        if plain:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+            completed = play_plain(runner, sys.stdout, cues, observer)
+        else:
+            for line in lines:
+                out.print(line, style="dim")
+            from hipcoach.player.tui import PlayerApp
+
+            completed = bool(PlayerApp(runner, cues, observer, timeline.routine_name).run())
+    finally:
+        if speaker is not None:
+            speaker.close()
+    record = ctx.journal.get_session(active.session_id)
+    if completed:
+        message = (
+            f"Well done: {timeline.routine_name} complete. {record.completed_count} steps done"
+            + (f", {record.skipped_count} skipped." if record.skipped_count else ".")
+        )
+    else:
+        left = len(timeline.segments) - len(record.done_indices)
+        message = (
+            f"Stopped with {left} of {len(timeline.segments)} steps left. What you did is saved; "
+            "`hipcoach start --resume` carries on from here."
+        )
+    if plain:
+        sys.stdout.write(message + "\n")
+    else:
+        out.print(message)

@@ -1,0 +1,174 @@
+"""Use cases that join the pure core to the store: what the CLI (and later the web) call.
+
+Each function takes what it needs and returns values; none prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from hipcoach.domain.compiler import CompileOptions, compile_routine
+from hipcoach.domain.errors import SessionStateError
+from hipcoach.domain.exercise import Exercise
+from hipcoach.domain.library import Library
+from hipcoach.domain.routine import Routine
+from hipcoach.domain.timeline import SessionTimeline
+from hipcoach.settings import Settings
+
+if TYPE_CHECKING:
+    from hipcoach.player.events import PlayerEvent
+    from hipcoach.store import HistoryRow, Journal, SessionRecord
+
+DEFAULT_ROUTINE = "morning-pry"
+
+
+@dataclass
+class Context:
+    """What a command needs, built lazily so read-only commands stay fast."""
+
+    settings: Settings = field(default_factory=Settings.from_env)
+
+    @cached_property
+    def library(self) -> Library:
+        from hipcoach.library.loader import load_library
+
+        return load_library(self.settings.cache_dir)
+
+    @cached_property
+    def journal(self) -> Journal:
+        from hipcoach.store import open_journal
+
+        return open_journal(self.settings)
+
+    @cached_property
+    def profile_id(self) -> int:
+        return self.journal.ensure_profile(self.settings.profile).id
+
+
+def list_exercises(library: Library) -> list[Exercise]:
+    """Every exercise in method order, each easier version right after the one it eases."""
+    order: dict[str, int] = {}
+    for routine in sorted(library.routines.values(), key=lambda r: (r.sources, r.id)):
+        for step in routine.steps:
+            order.setdefault(step.exercise_id, len(order))
+    ordered: list[Exercise] = []
+    mains = [e for e in library.exercises.values() if e.variant_of is None]
+    for main in sorted(mains, key=lambda e: (order.get(e.id, len(order)), e.name)):
+        ordered.append(main)
+        ordered.extend(
+            sorted(
+                (e for e in library.exercises.values() if e.variant_of == main.id),
+                key=lambda e: e.name,
+            )
+        )
+    placed = {e.id for e in ordered}
+    ordered.extend(e for e in library.exercises.values() if e.id not in placed)
+    return ordered
+
+
+def list_routines(library: Library) -> list[tuple[Routine, SessionTimeline]]:
+    """Every routine with its default timeline (for the total time)."""
+    return [
+        (r, compile_routine(r, library))
+        for r in sorted(library.routines.values(), key=lambda r: r.name)
+    ]
+
+
+def plan_routine(library: Library, routine_id: str, options: CompileOptions) -> SessionTimeline:
+    """Compile a routine with the session's options."""
+    return compile_routine(library.routine(routine_id), library, options)
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """A session ready to play: its journal id, its timeline, and where to begin."""
+
+    session_id: str
+    timeline: SessionTimeline
+    start_index: int
+    resumed: bool
+
+
+def begin_session(ctx: Context, routine_id: str, options: CompileOptions) -> ActiveSession:
+    """Compile the routine and open a journal entry for it."""
+    timeline = plan_routine(ctx.library, routine_id, options)
+    session_id = ctx.journal.start_session(
+        ctx.profile_id,
+        routine_id=timeline.routine_id,
+        routine_name=timeline.routine_name,
+        options=options.to_dict(),
+        fingerprint=timeline.fingerprint(),
+        total_segments=len(timeline.segments),
+        total_seconds=timeline.total_seconds,
+        started_at=_now(),
+    )
+    return ActiveSession(session_id, timeline, 0, resumed=False)
+
+
+def unfinished_session(ctx: Context) -> SessionRecord | None:
+    """The newest session that did not reach its end, if any."""
+    return ctx.journal.latest_unfinished(ctx.profile_id)
+
+
+def resume_session(ctx: Context) -> ActiveSession:
+    """Recompile the newest unfinished session and find its first unfinished segment."""
+    record = unfinished_session(ctx)
+    if record is None:
+        raise SessionStateError("there is no unfinished session to resume")
+    options = CompileOptions.from_dict(record.options)
+    timeline = plan_routine(ctx.library, record.routine_id, options)
+    if timeline.fingerprint() != record.fingerprint:
+        raise SessionStateError(
+            f"routine '{record.routine_id}' has changed since that session began, so its "
+            "steps no longer line up; start a new session instead"
+        )
+    pending = [i for i in range(len(timeline.segments)) if i not in record.done_indices]
+    if not pending:
+        ctx.journal.finish_session(record.id, "completed", ended_at=_now())
+        raise SessionStateError("that session had already reached its end; nothing is left")
+    return ActiveSession(record.id, timeline, pending[0], resumed=True)
+
+
+class JournalObserver:
+    """Writes each finished segment to the journal the moment it ends."""
+
+    def __init__(self, ctx: Context, session: ActiveSession) -> None:
+        self._journal = ctx.journal
+        self._session = session
+        self.completed: bool | None = None
+
+    def __call__(self, event: PlayerEvent) -> None:
+        from hipcoach.player.events import SegmentEnded, SessionFinished
+
+        if isinstance(event, SegmentEnded):
+            segment = event.segment
+            self._journal.record_segment(
+                self._session.session_id,
+                segment_index=segment.index,
+                kind=segment.kind.value,
+                exercise_id=segment.exercise_id,
+                side=segment.side.value,
+                outcome="completed" if event.outcome == "completed" else "skipped",
+                planned_seconds=segment.duration,
+                elapsed_seconds=event.elapsed,
+                recorded_at=_now(),
+            )
+        elif isinstance(event, SessionFinished):
+            self.completed = event.completed
+            self._journal.finish_session(
+                self._session.session_id,
+                "completed" if event.completed else "partial",
+                ended_at=_now(),
+            )
+
+
+def history(ctx: Context, limit: int) -> list[HistoryRow]:
+    """The profile's sessions, newest first."""
+    return ctx.journal.history(ctx.profile_id, limit=limit)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

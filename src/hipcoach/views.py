@@ -1,0 +1,86 @@
+"""Plain-data shapes of domain values for JSON output (CLI now, web API later)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hipcoach.domain.exercise import Exercise
+from hipcoach.domain.routine import Routine
+from hipcoach.domain.timeline import SessionTimeline
+
+SAFETY_NOTE = (
+    "hipcoach is a coaching aid, not medical care. Stop at once on sharp, pinching or "
+    "worsening pain, and see a clinician about pain at night or at rest, numbness, or a "
+    "hip that gives way."
+)
+
+
+def exercise_summary(exercise: Exercise) -> dict[str, Any]:
+    return {
+        "id": exercise.id,
+        "name": exercise.name,
+        "purpose": exercise.purpose,
+        "category": exercise.category.value,
+        "front_hip": exercise.front_hip.value,
+        "back_hip": exercise.back_hip.value,
+        "variant_of": exercise.variant_of,
+        "source": exercise.source.id,
+    }
+
+
+def exercise_detail(exercise: Exercise) -> dict[str, Any]:
+    dose = exercise.dose
+    return {
+        **exercise_summary(exercise),
+        "source_title": exercise.source.title,
+        "setup": list(exercise.setup),
+        "action": list(exercise.action),
+        "breathing": exercise.breathing,
+        "effort": exercise.effort,
+        "feel": [{"where": f.where, "what": f.what} for f in exercise.feel],
+        "mistakes": list(exercise.mistakes),
+        "safety": list(exercise.safety),
+        "regressions": list(exercise.regressions),
+        "progressions": list(exercise.progressions),
+        "cue": exercise.cue,
+        "spoken": exercise.spoken,
+        "tags": list(exercise.tags),
+        "dose": {
+            "mode": dose.mode.value,
+            "seconds": dose.seconds,
+            "seconds_range": list(dose.seconds_range) if dose.seconds_range else None,
+            "rounds": dose.rounds,
+            "rest_seconds": dose.rest_seconds,
+            "reps": dose.reps,
+            "reps_range": list(dose.reps_range) if dose.reps_range else None,
+            "tempo": (
+                {"out": dose.tempo.out, "pause": dose.tempo.pause, "back": dose.tempo.back}
+                if dose.tempo
+                else None
+            ),
+            "effort_percent": dose.effort_percent,
+            "per_side": True,
+        },
+    }
+
+
+def routine_summary(routine: Routine, timeline: SessionTimeline) -> dict[str, Any]:
+    return {
+        "id": routine.id,
+        "name": routine.name,
+        "summary": routine.summary,
+        "when": routine.when,
+        "sources": list(routine.sources),
+        "exercises": list(dict.fromkeys(step.exercise_id for step in routine.steps)),
+        "sides": [s.value for s in routine.sides],
+        "total_seconds": timeline.total_seconds,
+        "notes": list(routine.notes),
+    }
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as m:ss (or h:mm:ss past an hour)."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
