@@ -47,6 +47,18 @@ class Context:
     def profile_id(self) -> int:
         return self.journal.ensure_profile(self.settings.profile).id
 
+    def close(self) -> None:
+        """Release the database connections, if any were opened."""
+        journal = self.__dict__.pop("journal", None)
+        if journal is not None:
+            journal.close()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def list_exercises(library: Library) -> list[Exercise]:
     """Every exercise in method order, each easier version right after the one it eases."""
@@ -92,9 +104,10 @@ class ActiveSession:
     resumed: bool
 
 
-def begin_session(ctx: Context, routine_id: str, options: CompileOptions) -> ActiveSession:
-    """Compile the routine and open a journal entry for it."""
-    timeline = plan_routine(ctx.library, routine_id, options)
+def begin_session(
+    ctx: Context, timeline: SessionTimeline, options: CompileOptions
+) -> ActiveSession:
+    """Open a journal entry for a compiled timeline (compiled with `options`)."""
     session_id = ctx.journal.start_session(
         ctx.profile_id,
         routine_id=timeline.routine_id,

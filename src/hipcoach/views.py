@@ -7,12 +7,15 @@ from typing import Any
 from hipcoach.domain.exercise import Exercise
 from hipcoach.domain.routine import Routine
 from hipcoach.domain.timeline import SessionTimeline
+from hipcoach.safety import SAFETY_NOTE
 
-SAFETY_NOTE = (
-    "hipcoach is a coaching aid, not medical care. Stop at once on sharp, pinching or "
-    "worsening pain, and see a clinician about pain at night or at rest, numbness, or a "
-    "hip that gives way."
-)
+__all__ = [
+    "SAFETY_NOTE",
+    "exercise_detail",
+    "exercise_summary",
+    "format_duration",
+    "routine_summary",
+]
 
 
 def exercise_summary(exercise: Exercise) -> dict[str, Any]:

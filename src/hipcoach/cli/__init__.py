@@ -6,13 +6,29 @@ that `hipcoach --help` and read-only commands start quickly.
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from hipcoach.views import SAFETY_NOTE
+from hipcoach.domain.errors import HipcoachError
+from hipcoach.safety import SAFETY_NOTE
+
+
+class _Commands(TyperGroup):
+    """Turns hipcoach's own errors into one clear line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HipcoachError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="hipcoach",
     help=(
         "A hip-mobility coach for the 90/90 rotation method: an exercise library, timed "
@@ -55,11 +71,5 @@ __all__ = ["app", "content", "main", "session"]
 
 
 def main() -> None:
-    """Entry point of the console script: known errors become one clear line, exit 1."""
-    from hipcoach.domain.errors import HipcoachError
-
-    try:
-        app()
-    except HipcoachError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+    """Entry point of the console script."""
+    app()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from hipcoach.domain.compiler import CompileOptions, DoseOverride
 from hipcoach.domain.errors import InvalidOverrideError
-from hipcoach.domain.routine import Side
+
+if TYPE_CHECKING:
+    from hipcoach.domain.compiler import CompileOptions, DoseOverride
+    from hipcoach.domain.routine import Side
 
 SidesOption = typer.Option(
     None, "--sides", help="Which sides and in what order: 'right,left', 'left,right', 'left'."
@@ -26,6 +30,8 @@ _FIELDS = {"seconds", "rounds", "reps", "rest_seconds", "rest"}
 
 
 def parse_sides(raw: str | None) -> tuple[Side, ...] | None:
+    from hipcoach.domain.routine import Side
+
     if raw is None:
         return None
     names = [part.strip().lower() for part in raw.split(",") if part.strip()]
@@ -38,6 +44,8 @@ def parse_sides(raw: str | None) -> tuple[Side, ...] | None:
 
 
 def _parse_dose(raw: str) -> tuple[str, DoseOverride]:
+    from hipcoach.domain.compiler import DoseOverride
+
     exercise_id, sep, assignments = raw.partition(":")
     if not sep or not exercise_id or not assignments:
         raise InvalidOverrideError(f"--dose wants 'EXERCISE:field=value,...'; got '{raw}'")
@@ -66,6 +74,8 @@ def build_options(
     dose: list[str] | None,
 ) -> CompileOptions:
     """The command line's dose choices as CompileOptions (validated by the compiler)."""
+    from hipcoach.domain.compiler import CompileOptions, DoseOverride
+
     per_exercise = dict(_parse_dose(item) for item in dose or [])
     return CompileOptions(
         sides=parse_sides(sides),

@@ -56,20 +56,19 @@ def start_command(
 
     if resume and new:
         raise HipcoachError("--resume and --new contradict each other; give one")
-    ctx = services.Context()
-    options = build_options(sides, hold, rounds, reps, rest, get_ready, dose)
-    out = console()
-    if not resume and not new:
-        resume = _ask_to_resume(ctx, out)
-    if resume:
-        active = services.resume_session(ctx)
-    else:
-        # Compile (and so validate) before anything is written to the journal.
-        services.plan_routine(ctx.library, routine_id, options)
-        active = services.begin_session(ctx, routine_id, options)
-    from hipcoach.cli.playback import play
+    with services.Context() as ctx:
+        options = build_options(sides, hold, rounds, reps, rest, get_ready, dose)
+        # Compile (and so validate) before asking anything or writing to the journal.
+        timeline = None if resume else services.plan_routine(ctx.library, routine_id, options)
+        if not resume and not new:
+            resume = _ask_to_resume(ctx, console())
+        if resume or timeline is None:
+            active = services.resume_session(ctx)
+        else:
+            active = services.begin_session(ctx, timeline, options)
+        from hipcoach.cli.playback import play
 
-    play(ctx, active, plain=plain, voice=voice, beep=beep)
+        play(ctx, active, plain=plain, voice=voice, beep=beep)
 
 
 def _ask_to_resume(ctx: Context, out: Console) -> bool:
@@ -101,7 +100,8 @@ def history_command(
     """List past sessions: date, routine, status, steps done and time spent."""
     from hipcoach import services
 
-    rows = services.history(services.Context(), limit)
+    with services.Context() as ctx:
+        rows = services.history(ctx, limit)
     if as_json:
         emit_json(
             [

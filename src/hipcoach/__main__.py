@@ -1,0 +1,5 @@
+"""`python -m hipcoach` runs the same command as `hipcoach`."""
+
+from hipcoach.cli import main
+
+main()

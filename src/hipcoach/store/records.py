@@ -1,0 +1,68 @@
+"""Plain, frozen values the journal hands out; callers never see ORM objects."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal
+
+SessionStatus = Literal["in_progress", "partial", "completed"]
+Outcome = Literal["completed", "skipped"]
+ShownStatus = Literal["partial", "completed"]
+
+SESSION_STATUSES: Final = ("in_progress", "partial", "completed")
+FINAL_STATUSES: Final = ("partial", "completed")
+OUTCOMES: Final = ("completed", "skipped")
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    """A person whose sessions the journal keeps apart from everyone else's."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session as stored, with figures summed from its segment events."""
+
+    id: str
+    profile_id: int
+    routine_id: str
+    routine_name: str
+    options_json: str
+    fingerprint: str
+    total_segments: int
+    total_seconds: int
+    status: SessionStatus
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    done_indices: frozenset[int]
+    completed_count: int
+    skipped_count: int
+    time_spent_seconds: float
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The compile options the session was started with."""
+        value: dict[str, Any] = json.loads(self.options_json)
+        return value
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the history list, in the words shown to users."""
+
+    session_id: str
+    started_at: datetime
+    routine_id: str
+    routine_name: str
+    status: ShownStatus
+    resumable: bool
+    segments_done: int
+    segments_completed: int
+    segments_total: int
+    time_spent_seconds: float

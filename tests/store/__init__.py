@@ -1,0 +1,1 @@
+"""Tests of the session journal (hipcoach.store), run on SQLite and PostgreSQL."""

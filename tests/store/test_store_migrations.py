@@ -1,0 +1,113 @@
+"""The shipped Alembic revisions build exactly the schema the ORM tables describe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from hipcoach.store import Journal, StoreError, create_engine_for, migrate
+from hipcoach.store.migrate import HEAD_REVISION, alembic_config, current_revision
+from hipcoach.store.tables import Base
+from tests.store.helpers import record, start
+
+TABLES = {"alembic_version", "profiles", "sessions", "segment_events"}
+
+
+def test_head_revision_constant_matches_the_scripts() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
+
+
+def test_migrate_creates_the_schema_and_is_idempotent(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        assert current_revision(engine) is None
+        migrate(engine)
+        migrate(engine)
+        assert current_revision(engine) == HEAD_REVISION
+        assert set(inspect(engine).get_table_names()) == TABLES
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_matches_the_orm_metadata(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        migrate(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_back(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        migrate(engine)
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        migrate(engine)
+        assert current_revision(engine) == HEAD_REVISION
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_from_a_newer_hipcoach_is_a_store_error(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        migrate(engine)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+        with pytest.raises(StoreError, match="upgrade hipcoach"):
+            migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def test_current_schema_is_checked_without_alembic(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    # A fresh interpreter: this one has long since imported Alembic.
+    probe = (
+        "import sys\n"
+        "from hipcoach.store import create_engine_for, migrate\n"
+        "engine = create_engine_for(sys.argv[1])\n"
+        "migrate(engine)\n"
+        "engine.dispose()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    src = str(Path(__file__).parents[2] / "src")
+    result = subprocess.run(
+        [sys.executable, "-c", probe, database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": src},
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_deleting_a_session_deletes_its_events(journal: Journal) -> None:
+    profile = journal.ensure_profile("ana")
+    session_id = start(journal, profile.id)
+    record(journal, session_id, 0)
+    with journal.engine.begin() as connection:
+        # On SQLite this holds only with PRAGMA foreign_keys=ON on the connection.
+        connection.execute(text("DELETE FROM sessions WHERE id = :id"), {"id": session_id})
+        left = connection.execute(text("SELECT count(*) FROM segment_events")).scalar()
+    assert left == 0
