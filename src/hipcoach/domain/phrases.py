@@ -67,7 +67,7 @@ def rest_text() -> str:
 
 
 def rest_cue(exercise: Exercise, next_round: int, rounds: int) -> str:
-    return f"Ease off and breathe. Round {_of(next_round, rounds)} of {exercise.name} comes next."
+    return f"Ease off and breathe. Next: {exercise.name}, round {_of(next_round, rounds)}."
 
 
 def rest_spoken() -> str:

@@ -1,0 +1,97 @@
+"""What a running session reports: plain frozen values, in the order things happen.
+
+A driver (the plain-text player, the Textual app) polls the runner and hands
+every event to an observer; the journal persists each SegmentEnded as it
+arrives. `at` is always session time: seconds into the timeline's plan, so
+pauses do not move it and a skip jumps it to where the next segment begins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hipcoach.domain.timeline import Segment
+
+__all__ = [
+    "Beep",
+    "Outcome",
+    "Paused",
+    "PlayerEvent",
+    "Resumed",
+    "SegmentEnded",
+    "SegmentStarted",
+    "SessionFinished",
+    "Tick",
+]
+
+
+class Outcome(StrEnum):
+    """How a segment ended: it ran its full time, or the person moved on early."""
+
+    COMPLETED = "completed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class SegmentStarted:
+    """A segment began; show its instruction and speak its prompt."""
+
+    segment: Segment
+    at: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A whole second began in the current segment; `remaining` seconds are left in it."""
+
+    segment: Segment
+    remaining: int
+    at: float
+
+
+@dataclass(frozen=True)
+class Beep:
+    """A countdown beep near the end of a hold; `remaining` is 3, 2 or 1 (by default)."""
+
+    segment: Segment
+    remaining: int
+    at: float
+
+
+@dataclass(frozen=True)
+class SegmentEnded:
+    """A segment is over. `elapsed` is the time spent in it, pauses excluded."""
+
+    segment: Segment
+    outcome: Outcome
+    elapsed: float
+    at: float
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The person paused during `segment`."""
+
+    segment: Segment
+    at: float
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """The session carries on after `paused_for` seconds of pause."""
+
+    segment: Segment
+    at: float
+    paused_for: float
+
+
+@dataclass(frozen=True)
+class SessionFinished:
+    """The session is over: `completed` when it reached the end, False when quit."""
+
+    completed: bool
+    at: float
+
+
+PlayerEvent = SegmentStarted | Tick | Beep | SegmentEnded | Paused | Resumed | SessionFinished

@@ -1,0 +1,259 @@
+"""The full-screen guided session: a big countdown, the instruction, and what comes next.
+
+The app owns no timing. An event-loop timer wakes it at runner.next_deadline();
+pump() polls the runner, passes each event to the observer and the cues, and
+redraws from the runner's state. Keys only send commands to the runner and
+pump again, so the screen and the journal always agree with the runner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Digits, Footer, Label, ProgressBar, Static
+
+from hipcoach.domain.timeline import Segment, SegmentKind
+from hipcoach.player.events import Beep, PlayerEvent, SegmentStarted
+from hipcoach.player.plain import clock_text
+from hipcoach.player.runner import SessionRunner
+from hipcoach.player.sound import Cues, TerminalBeep
+
+__all__ = ["KIND_LABELS", "PausedScreen", "PlayerApp", "countdown_text"]
+
+KIND_LABELS: dict[SegmentKind, str] = {
+    SegmentKind.GET_READY: "GET READY",
+    SegmentKind.SETUP: "SET UP",
+    SegmentKind.HOLD: "HOLD",
+    SegmentKind.REP: "REPS",
+    SegmentKind.REST: "REST",
+    SegmentKind.SWITCH_SIDES: "SWITCH SIDES",
+    SegmentKind.TRANSITION: "NEXT EXERCISE",
+}
+
+
+def _kind_class(kind: SegmentKind) -> str:
+    return f"-{kind.value.replace('_', '-')}"
+
+
+_KIND_CLASSES = [_kind_class(kind) for kind in SegmentKind] + ["-done"]
+
+
+def countdown_text(seconds: int) -> str:
+    """What the big digits show: "27" below a minute, "1:30" from a minute up."""
+    minutes, secs = divmod(max(0, seconds), 60)
+    return f"{minutes}:{secs:02d}" if minutes else str(secs)
+
+
+def _counters(segment: Segment) -> str:
+    parts = []
+    if segment.round is not None and segment.rounds and segment.rounds > 1:
+        parts.append(f"Round {segment.round} of {segment.rounds}")
+    if segment.rep is not None and segment.reps:
+        parts.append(f"Rep {segment.rep} of {segment.reps}")
+    return "   ·   ".join(parts)
+
+
+class PausedScreen(ModalScreen[None]):
+    """Shown over the dimmed session while it is paused; the same keys still work."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "app.toggle_pause", "Resume"),
+        Binding("n", "app.skip", "Next"),
+        Binding("b", "app.go_back", "Back"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "[b]PAUSED[/b]\n\nPress [b]space[/b] to carry on,\n[b]q[/b] to stop here.",
+            id="paused-box",
+        )
+        yield Footer()
+
+
+class PlayerApp(App[bool]):
+    """Plays a SessionRunner full-screen; run() returns True when the session completed."""
+
+    CSS_PATH = "player.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("n", "skip", "Next"),
+        Binding("b", "go_back", "Back"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        runner: SessionRunner,
+        cues: Cues,
+        on_event: Callable[[PlayerEvent], None],
+        title: str,
+    ) -> None:
+        super().__init__()
+        self.runner = runner
+        # A plain BEL written from here could land in the middle of a frame that
+        # Textual is writing; its own bell goes through the same writer.
+        self.cues: Cues = cues.with_ring(self.bell) if isinstance(cues, TerminalBeep) else cues
+        self.observer = on_event
+        self.session_title = title
+        self._timer: asyncio.TimerHandle | None = None
+        # Kept as attributes: while the pause screen is up, queries would search it.
+        self.stage = Vertical(id="stage")
+        self.kind_label = Label("", id="kind")
+        self.side_label = Label("", id="side")
+        self.countdown = Digits("", id="countdown")
+        self.instruction = Static("", id="instruction", markup=False)
+        self.cue = Static("", id="cue", markup=False)
+        self.counters = Label("", id="counters")
+        self.exercise_label = Label("", id="exercise", markup=False)
+        self.next_label = Static("", id="next", markup=False)
+        self.progress_bar = ProgressBar(
+            total=max(1, runner.timeline.total_seconds), show_eta=False, id="progress"
+        )
+        self.clock_label = Label("", id="clock")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Label(self.session_title, id="title", markup=False)
+            yield self.exercise_label
+        with self.stage:
+            yield self.kind_label
+            with Center(id="side-row"):
+                yield self.side_label
+            yield self.countdown
+            yield self.instruction
+            yield self.cue
+            yield self.counters
+        yield self.next_label
+        with Horizontal(id="progress-row"):
+            yield self.progress_bar
+            yield self.clock_label
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.session_title
+        if not self.runner.started:
+            self.runner.start()
+        self.pump()
+
+    # ---- the one place the runner is driven ------------------------------------------
+
+    def pump(self) -> None:
+        """Poll the runner, pass its events on, redraw, and re-arm the timer."""
+        for event in self.runner.poll():
+            self.observer(event)
+            if isinstance(event, SegmentStarted):
+                self.cues.say(event.segment.spoken)
+            elif isinstance(event, Beep):
+                self.cues.beep()
+        self.refresh_view()
+        if self.runner.finished:
+            self._cancel_timer()
+            self.exit(bool(self.runner.completed))
+            return
+        self._arm()
+
+    def _arm(self) -> None:
+        # One wake-up per deadline: after a pause or a skip the old deadline is
+        # wrong, so it is always replaced rather than left to fire. asyncio's
+        # call_later rather than App.set_timer: a one-shot Textual timer divides
+        # by zero for a 0 s delay and silently never fires if the loop is late.
+        self._cancel_timer()
+        deadline = self.runner.next_deadline()
+        if deadline is None:
+            return
+        delay = self.runner.clock.delay_until(deadline)
+        loop = asyncio.get_running_loop()
+        # call_next runs pump() as an app message, so its errors surface as the app's.
+        self._timer = loop.call_later(delay, self.call_next, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if not self.runner.finished:
+            self.pump()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # ---- drawing ---------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        """Redraw every widget from the runner's state."""
+        runner = self.runner
+        segment = runner.current
+        self.stage.remove_class(*_KIND_CLASSES)
+        self.stage.set_class(runner.is_paused, "-paused")
+        if segment is None:
+            self._show_ended()
+        else:
+            self.stage.add_class(_kind_class(segment.kind))
+            self._show_segment(segment)
+        progress = runner.progress
+        self.progress_bar.update(progress=progress.elapsed)
+        self.clock_label.update(f"{clock_text(progress.elapsed)} / {clock_text(progress.total)}")
+        self._sync_pause_screen()
+
+    def _sync_pause_screen(self) -> None:
+        showing = isinstance(self.screen, PausedScreen)
+        if self.runner.is_paused and not showing:
+            self.push_screen(PausedScreen())
+        elif showing and not self.runner.is_paused:
+            self.pop_screen()
+
+    def _show_segment(self, segment: Segment) -> None:
+        runner = self.runner
+        kind = KIND_LABELS.get(segment.kind, segment.kind.value.upper())
+        self.kind_label.update(("PAUSED · " if runner.is_paused else "") + kind)
+        self.side_label.update(f"{segment.side.value.upper()} leg in front")
+        self.countdown.update(countdown_text(runner.remaining))
+        self.instruction.update(segment.text)
+        self.cue.update(segment.cue)
+        self.counters.update(_counters(segment))
+        self.exercise_label.update(segment.exercise_name)
+        upcoming = runner.upcoming()
+        self.next_label.update(
+            f"Next: {upcoming.text} ({upcoming.duration} s)" if upcoming else "Next: the end"
+        )
+
+    def _show_ended(self) -> None:
+        self.stage.add_class("-done")
+        completed = self.runner.completed
+        self.kind_label.update("WELL DONE" if completed else "STOPPED")
+        self.side_label.update("")
+        self.countdown.update("0")
+        self.instruction.update(
+            "Session complete." if completed else "Session stopped; progress is kept."
+        )
+        for widget in (self.cue, self.next_label, self.counters):
+            widget.update("")
+
+    # ---- keys ------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume the session."""
+        self.runner.toggle_pause()
+        self.pump()
+
+    def action_skip(self) -> None:
+        """Skip to the next segment."""
+        self.runner.skip()
+        self.pump()
+
+    def action_go_back(self) -> None:
+        """Restart this segment, or go to the previous one."""
+        self.runner.back()
+        self.pump()
+
+    async def action_quit(self) -> None:
+        """Stop the session; what was done so far has already been passed on."""
+        self.runner.quit()
+        self.pump()
