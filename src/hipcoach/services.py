@@ -6,7 +6,7 @@ Each function takes what it needs and returns values; none prints.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from hipcoach.store import HistoryRow, Journal, SessionRecord
 
 DEFAULT_ROUTINE = "morning-pry"
+# `hipcoach start` offers to resume only a session begun this recently: a
+# routine broken off this morning, not one abandoned last week.
+RESUME_OFFER_HOURS = 12
 
 
 @dataclass
@@ -124,6 +127,14 @@ def begin_session(
 def unfinished_session(ctx: Context) -> SessionRecord | None:
     """The newest session that did not reach its end, if any."""
     return ctx.journal.latest_unfinished(ctx.profile_id)
+
+
+def resume_offer(ctx: Context) -> SessionRecord | None:
+    """The unfinished session worth offering to resume, if one began recently."""
+    record = unfinished_session(ctx)
+    if record is None or _now() - record.started_at > timedelta(hours=RESUME_OFFER_HOURS):
+        return None
+    return record
 
 
 def resume_session(ctx: Context) -> ActiveSession:

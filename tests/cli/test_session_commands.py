@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hipcoach import services
+from hipcoach.domain.compiler import CompileOptions
+
 from tests.cli.conftest import Cli
 
 
@@ -61,3 +64,16 @@ def test_info_shows_where_data_lives(cli: Cli, data_dir: Path) -> None:
 def test_bad_time_scale_is_a_clear_error(cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("HIPCOACH_TIME_SCALE", "fast")
     assert "HIPCOACH_TIME_SCALE must be a number" in cli("info", code=1)
+
+
+def test_an_unfinished_session_is_mentioned_when_nobody_can_answer(cli: Cli) -> None:
+    cli("start", "desk-break", "--plain", "--no-voice")
+    with services.Context() as ctx:
+        timeline = services.plan_routine(ctx.library, "morning-pry", CompileOptions())
+        services.begin_session(ctx, timeline, CompileOptions())
+    out = cli("start", "desk-break", "--plain", "--no-voice")
+    assert "An unfinished Morning pry session" in out
+    assert "pass --resume to continue it instead" in out
+    history = cli.json("history")
+    assert [r["routine"] for r in history] == ["desk-break", "morning-pry", "desk-break"]
+    assert [r["resumable"] for r in history] == [False, False, False]

@@ -103,22 +103,20 @@ def test_record_segment_moves_updated_at(journal: Journal) -> None:
     assert journal.get_session(session_id).updated_at == later
 
 
-def test_latest_unfinished_is_the_newest_not_completed(journal: Journal) -> None:
+def test_only_the_newest_session_is_on_offer_to_resume(journal: Journal) -> None:
     profile = journal.ensure_profile("ana")
     assert journal.latest_unfinished(profile.id) is None
-    oldest = start(journal, profile.id, minutes=0)
-    partial = start(journal, profile.id, minutes=10)
-    newest_done = start(journal, profile.id, minutes=20)
-    journal.finish_session(partial, "partial")
-    journal.finish_session(newest_done, "completed")
+    older = start(journal, profile.id, minutes=0)
+    journal.finish_session(older, "partial")
     latest = journal.latest_unfinished(profile.id)
     assert latest is not None
-    assert latest.id == partial
-    journal.finish_session(partial, "completed")
+    assert latest.id == older
+    newest = start(journal, profile.id, minutes=20)
     latest = journal.latest_unfinished(profile.id)
     assert latest is not None
-    assert latest.id == oldest
-    journal.finish_session(oldest, "completed")
+    assert latest.id == newest  # in progress counts as unfinished
+    journal.finish_session(newest, "completed")
+    # A later completed session supersedes the older partial one.
     assert journal.latest_unfinished(profile.id) is None
 
 
@@ -135,8 +133,8 @@ def test_history_is_newest_first_with_counts(journal: Journal) -> None:
     rows = journal.history(profile.id)
     assert [r.session_id for r in rows] == [third, second, first]
     assert [(r.status, r.resumable) for r in rows] == [
-        ("partial", True),  # in progress is shown as partial
-        ("partial", True),
+        ("partial", True),  # in progress is shown as partial; only the newest resumes
+        ("partial", False),
         ("completed", False),
     ]
     assert [(r.segments_done, r.segments_completed) for r in rows] == [(0, 0), (1, 0), (10, 10)]

@@ -76,7 +76,7 @@ def _ask_to_resume(ctx: Context, out: Console) -> bool:
     from hipcoach import services
     from hipcoach.views import format_duration
 
-    record = services.unfinished_session(ctx)
+    record = services.resume_offer(ctx)
     if record is None:
         return False
     when = record.started_at.astimezone().strftime("%a %d %b %H:%M")

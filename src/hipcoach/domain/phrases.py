@@ -87,7 +87,7 @@ def switch_spoken(side: Side) -> str:
 
 
 def transition_text(exercise: Exercise) -> str:
-    return f"Next: {exercise.name}"
+    return f"Move into {exercise.name}"
 
 
 def transition_cue(exercise: Exercise) -> str:

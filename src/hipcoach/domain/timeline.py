@@ -95,8 +95,16 @@ class SessionTimeline:
         return sum(s.duration for s in self.segments if s.kind.is_work)
 
     def fingerprint(self) -> str:
-        """A short hash of the timing and content; a resumed session checks it is unchanged."""
-        payload = json.dumps([s.to_dict() for s in self.segments], sort_keys=True)
+        """A short hash of the session's shape: what runs when, on which side.
+
+        A resumed session checks it is unchanged. Wording is left out on purpose,
+        so a reworded cue after an upgrade does not strand an unfinished session.
+        """
+        shape = [
+            (s.kind.value, s.exercise_id, s.side.value, s.start, s.duration, s.round, s.rep)
+            for s in self.segments
+        ]
+        payload = json.dumps(shape)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def segment_at(self, offset: float) -> Segment | None:

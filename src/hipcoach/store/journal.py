@@ -178,15 +178,21 @@ class Journal:
             return _session_record(db, session)
 
     def latest_unfinished(self, profile_id: int) -> SessionRecord | None:
-        """The profile's newest session that did not complete, if any."""
+        """The profile's newest session, if it did not complete.
+
+        Only the newest counts: starting a new session leaves older unfinished
+        ones in the history, no longer on offer to resume.
+        """
         with self._transaction("read the sessions") as db:
             session = db.scalars(
                 select(SessionRow)
-                .where(SessionRow.profile_id == profile_id, SessionRow.status != "completed")
+                .where(SessionRow.profile_id == profile_id)
                 .order_by(SessionRow.started_at.desc(), SessionRow.updated_at.desc())
                 .limit(1)
             ).first()
-            return None if session is None else _session_record(db, session)
+            if session is None or session.status == "completed":
+                return None
+            return _session_record(db, session)
 
     def history(self, profile_id: int, limit: int = 50) -> list[HistoryRow]:
         """The profile's sessions, newest first, with their figures (one query)."""
@@ -200,13 +206,16 @@ class Journal:
                     routine_id=s.routine_id,
                     routine_name=s.routine_name,
                     status="completed" if s.status == "completed" else "partial",
-                    resumable=s.status != "completed",
+                    # Only the newest session can be resumed (see latest_unfinished).
+                    resumable=n == 0 and s.status != "completed",
                     segments_done=int(n_done),
                     segments_completed=int(n_completed),
                     segments_total=s.total_segments,
                     time_spent_seconds=float(n_spent),
                 )
-                for s, n_done, n_completed, n_spent in db.execute(history_query(profile_id, limit))
+                for n, (s, n_done, n_completed, n_spent) in enumerate(
+                    db.execute(history_query(profile_id, limit))
+                )
             ]
 
     @contextmanager
