@@ -6,7 +6,6 @@ from pathlib import Path
 
 from hipcoach import services
 from hipcoach.domain.compiler import CompileOptions
-
 from tests.cli.conftest import Cli
 
 
