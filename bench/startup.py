@@ -3,7 +3,7 @@
 Prints the median wall time of each command over N runs and its ratio to
 `python -c pass`. Goal: each ratio <= 8x.
 
-    python bench/startup.py [--runs 21]
+    python bench/startup.py [--runs 31]
 """
 
 from __future__ import annotations
@@ -20,18 +20,15 @@ from pathlib import Path
 GOAL_RATIO = 8.0
 
 
-def median_seconds(argv: list[str], runs: int, env: dict[str, str]) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - started
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--runs", type=int, default=31)
     args = parser.parse_args()
     hipcoach = str(Path(sys.executable).with_name("hipcoach"))
     with tempfile.TemporaryDirectory() as data_dir:
@@ -50,12 +47,17 @@ def main() -> int:
         # One untimed run of each fills the OS file cache and the library cache.
         for argv in commands.values():
             subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
-        baseline = median_seconds(commands["python -c pass"], args.runs, env)
-        print(f"runs per command: {args.runs}; interpreter: {sys.version.split()[0]}")
+        # Round-robin, so a busy spell on the machine lands on every command alike.
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, argv in commands.items():
+                samples[name].append(timed(argv, env))
+        medians = {name: statistics.median(times) for name, times in samples.items()}
+        baseline = medians["python -c pass"]
+        print(f"runs per command: {args.runs} (interleaved); Python {sys.version.split()[0]}")
         print(f"{'command':45} {'median ms':>10} {'ratio':>7}")
         worst = 0.0
-        for name, argv in commands.items():
-            seconds = baseline if name == "python -c pass" else median_seconds(argv, args.runs, env)
+        for name, seconds in medians.items():
             ratio = seconds / baseline
             worst = max(worst, ratio)
             print(f"{name:45} {seconds * 1000:10.1f} {ratio:6.1f}x")

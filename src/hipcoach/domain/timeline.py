@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -104,6 +102,9 @@ class SessionTimeline:
             (s.kind.value, s.exercise_id, s.side.value, s.start, s.duration, s.round, s.rep)
             for s in self.segments
         ]
+        import hashlib
+        import json
+
         payload = json.dumps(shape)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -1,18 +1,18 @@
 """A validated-library cache, so commands that only read content start fast.
 
 Validation with pydantic costs more than the rest of a short command. The
-result of a successful validation is pickled, keyed by a hash of every content
-file's bytes and the package version; any edit to any file changes the key
-and the next load validates again. The cache lives in the user's own cache
+result of a successful validation is pickled, keyed by every content file's
+path, size and modification time (as Python keys its own bytecode cache) and
+the package version; any edit to any file changes the key and the next load
+validates again. The cache lives in the user's own cache
 folder, so reading a pickle from it trusts nobody the user does not already.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,14 +22,15 @@ CACHE_FORMAT = "1"
 
 
 def content_key(root: Path, version: str) -> str:
-    """A hash of every .toml file under `root`, with its relative path."""
-    digest = hashlib.sha256(f"{CACHE_FORMAT}:{version}".encode())
+    """A key that changes whenever any .toml file under `root` is added, removed or edited."""
+    parts = [f"{CACHE_FORMAT}:{version}:{root}"]
     for path in sorted(root.rglob("*.toml")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
+        stat = path.stat()
+        parts.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    text = "\n".join(parts).encode()
+    # Two checksums side by side: a key, not a security boundary, and far
+    # cheaper to import than hashlib on a command that should start at once.
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(parts):04x}"
 
 
 def cached_library(
@@ -39,7 +40,7 @@ def cached_library(
     if cache_dir is None:
         return load(root)
     key = content_key(root, version)
-    path = cache_dir / f"library-{key[:32]}.pickle"
+    path = cache_dir / f"library-{key}.pickle"
     try:
         with path.open("rb") as fh:
             library = pickle.load(fh)
@@ -53,6 +54,8 @@ def cached_library(
 
 
 def _write_atomically(path: Path, library: Library) -> None:
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("library-*.pickle"):

@@ -6,7 +6,6 @@ is ever returned.
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,8 @@ def _display(path: Path, root: Path) -> str:
 
 
 def _read_toml(path: Path, root: Path) -> dict[str, Any]:
+    import tomllib  # Only a cache miss reads TOML.
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
