@@ -19,7 +19,16 @@ from hipcoach.store.migrate import HEAD_REVISION, alembic_config, current_revisi
 from hipcoach.store.tables import Base
 from tests.store.helpers import record, start
 
-TABLES = {"alembic_version", "profiles", "sessions", "segment_events"}
+TABLES = {
+    "alembic_version",
+    "profiles",
+    "sessions",
+    "segment_events",
+    "screens",
+    "plans",
+    "checkins",
+    "symptom_events",
+}
 
 
 def test_head_revision_constant_matches_the_scripts() -> None:
@@ -111,3 +120,31 @@ def test_deleting_a_session_deletes_its_events(journal: Journal) -> None:
         connection.execute(text("DELETE FROM sessions WHERE id = :id"), {"id": session_id})
         left = connection.execute(text("SELECT count(*) FROM segment_events")).scalar()
     assert left == 0
+
+
+def test_upgrading_a_0001_journal_keeps_its_sessions(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+        journal = Journal(engine)
+        profile = journal.ensure_profile("ana")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO sessions (id, profile_id, routine_id, routine_name, options_json,"
+                    " fingerprint, total_segments, total_seconds, status, started_at, updated_at)"
+                    " VALUES ('s1', :p, 'morning-pry', 'Morning pry', '{}', 'f', 3, 30,"
+                    " 'partial', :t, :t)"
+                ),
+                {"p": profile.id, "t": "2026-11-01 07:00:00"},
+            )
+        migrate(engine)
+        assert current_revision(engine) == HEAD_REVISION
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT routine_id, plan_id FROM sessions")).one()
+        assert tuple(row) == ("morning-pry", None)
+    finally:
+        engine.dispose()

@@ -8,7 +8,7 @@ from typing import Any
 
 from hipcoach.domain import phrases
 from hipcoach.domain.errors import InvalidOverrideError
-from hipcoach.domain.exercise import DoseMode, Exercise, Tempo
+from hipcoach.domain.exercise import Category, DoseMode, Exercise, Tempo
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine, RoutineStep, Side
 from hipcoach.domain.timeline import Segment, SegmentKind, SessionTimeline
@@ -21,8 +21,13 @@ LIMITS: dict[str, tuple[int, int]] = {
     "reps": (1, 30),
     "rest_seconds": (0, 180),
     "get_ready_seconds": (0, 30),
+    "effort_cap": (10, 100),
 }
 BEEP_SECONDS = 3
+# An effort cap is about contractions: shown while getting ready for them and
+# during them, for the exercises that contract (not position or stretches).
+_EFFORTFUL = (SegmentKind.GET_READY, SegmentKind.HOLD, SegmentKind.REP)
+_CAPPED = (Category.ISOMETRIC, Category.ACTIVE)
 
 
 def _check(name: str, value: int | None) -> None:
@@ -64,6 +69,7 @@ class CompileOptions:
     dose: DoseOverride = field(default_factory=DoseOverride)
     per_exercise: Mapping[str, DoseOverride] = field(default_factory=dict)
     get_ready_seconds: int | None = None
+    effort_cap: int | None = None  # percent; a rule's limit on every contraction
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +77,7 @@ class CompileOptions:
             "dose": self.dose.to_dict(),
             "per_exercise": {k: v.to_dict() for k, v in sorted(self.per_exercise.items())},
             "get_ready_seconds": self.get_ready_seconds,
+            "effort_cap": self.effort_cap,
         }
 
     @classmethod
@@ -84,6 +91,7 @@ class CompileOptions:
                     k: DoseOverride(**v) for k, v in data.get("per_exercise", {}).items()
                 },
                 get_ready_seconds=data.get("get_ready_seconds"),
+                effort_cap=data.get("effort_cap"),
             )
         except (TypeError, ValueError) as exc:
             raise InvalidOverrideError(f"stored session options are malformed: {exc}") from exc
@@ -140,6 +148,7 @@ def validate_options(options: CompileOptions, routine: Routine, library: Library
     """Refuse options the compiler cannot honour, with a message that names the value."""
     options.dose.validate()
     _check("get_ready_seconds", options.get_ready_seconds)
+    _check("effort_cap", options.effort_cap)
     used = {step.exercise_id for step in routine.steps}
     for exercise_id, override in options.per_exercise.items():
         library.exercise(exercise_id)
@@ -159,9 +168,11 @@ def validate_options(options: CompileOptions, routine: Routine, library: Library
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, effort_cap: int | None) -> None:
         self.segments: list[Segment] = []
         self.clock = 0
+        self.step = 0
+        self.effort_cap = effort_cap
 
     def add(
         self,
@@ -177,6 +188,12 @@ class _Builder:
         if duration <= 0:
             return
         beep = min(BEEP_SECONDS, duration) if kind is SegmentKind.HOLD else 0
+        cap = None
+        if self.effort_cap is not None and kind in _EFFORTFUL and exercise.category in _CAPPED:
+            cap = self.effort_cap
+            cue = phrases.capped_cue(cue, cap)
+            if kind is not SegmentKind.GET_READY:
+                spoken = phrases.capped_spoken(spoken, cap)
         self.segments.append(
             Segment(
                 index=len(self.segments),
@@ -190,6 +207,8 @@ class _Builder:
                 cue=cue,
                 spoken=spoken,
                 beep_seconds=beep,
+                step=-1 if kind is SegmentKind.SWITCH_SIDES else self.step,
+                effort_cap=cap,
                 **extra,
             )
         )
@@ -280,7 +299,9 @@ def compile_routine(
         if options.get_ready_seconds is not None
         else routine.get_ready_seconds
     )
-    b = _Builder()
+    if not routine.steps:
+        raise InvalidOverrideError(f"routine '{routine.id}' has no steps left to do")
+    b = _Builder(options.effort_cap)
     for side_no, side in enumerate(sides):
         first = library.exercise(routine.steps[0].exercise_id)
         if side_no > 0:
@@ -294,6 +315,7 @@ def compile_routine(
                 phrases.switch_spoken(side),
             )
         for step_no, step in enumerate(routine.steps):
+            b.step = step.origin if step.origin is not None else step_no
             exercise = library.exercise(step.exercise_id)
             dose = _resolve_dose(step, exercise, options)
             starts_cold = step_no > 0 and not step.continuous

@@ -96,3 +96,11 @@ def transition_cue(exercise: Exercise) -> str:
 
 def transition_spoken(exercise: Exercise) -> str:
     return f"Next, {exercise.name}."
+
+
+def capped_cue(cue: str, cap: int) -> str:
+    return f"{cue} Effort: no more than {cap}%."
+
+
+def capped_spoken(spoken: str, cap: int) -> str:
+    return f"{spoken} Keep it under {cap} percent."

@@ -32,6 +32,9 @@ class RoutineStep:
     # Starts the moment the previous step ends, with no transition or get-ready:
     # the pry's IR lift is done "without letting go" of the ER press.
     continuous: bool = False
+    # Where this step stood in the routine as written, once adjustments have
+    # dropped or swapped steps; a spliced session lines its steps up by it.
+    origin: int | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -49,6 +49,10 @@ class Segment:
     rep: int | None = None
     reps: int | None = None
     beep_seconds: int = 0  # beep once a second for this many seconds before the end
+    # The step of the routine (as written) this segment belongs to; -1 for the
+    # switch between sides, which comes before the first step of its side.
+    step: int = 0
+    effort_cap: int | None = None  # percent of maximal effort, when a rule caps it
 
     @property
     def end(self) -> int:
@@ -72,6 +76,8 @@ class Segment:
             "cue": self.cue,
             "spoken": self.spoken,
             "beep_seconds": self.beep_seconds,
+            "step": self.step,
+            "effort_cap": self.effort_cap,
         }
 
 
@@ -107,6 +113,26 @@ class SessionTimeline:
 
         payload = json.dumps(shape)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def splice(self, at_index: int, adapted: SessionTimeline) -> SessionTimeline:
+        """This timeline up to `at_index`, then `adapted` from the same step onwards.
+
+        Used when a rule changes a session mid-way: what was done stays as it
+        was, and the rest comes from the adapted routine, starting again at
+        the step that was playing (or the next one that survived).
+        """
+        if not 0 <= at_index < len(self.segments):
+            raise ValueError(f"cannot splice at segment {at_index} of {len(self.segments)}")
+        order = {side: n for n, side in enumerate(self.sides)}
+        anchor = self.segments[at_index]
+        key = (order[anchor.side], anchor.step)
+        tail = [s for s in adapted.segments if (order.get(s.side, -1), s.step) >= key]
+        prefix = list(self.segments[:at_index])
+        clock = prefix[-1].end if prefix else 0
+        for segment in tail:
+            prefix.append(replace(segment, index=len(prefix), start=clock))
+            clock += segment.duration
+        return replace(self, segments=tuple(prefix))
 
     def segment_at(self, offset: float) -> Segment | None:
         """The segment playing `offset` seconds into the session, if any."""

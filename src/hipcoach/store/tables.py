@@ -8,10 +8,11 @@ PostgreSQL migrations and SQLite has none.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     DateTime,
     Double,
     ForeignKey,
@@ -27,6 +28,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hipcoach.store.records import OUTCOMES, SESSION_STATUSES
+
+SCREEN_STATUSES = ("clear", "caution", "stop")
+PLAN_STATUSES = ("active", "paused", "ended")
+CHECKIN_MOMENTS = ("before", "after")
+MORNING_AFTER = ("better", "same", "worse")
+SYMPTOMS = ("pinch", "cramp", "knee", "pain", "cannot_sit_tall")
 
 # Named constraints let future SQLite batch migrations find and alter them.
 NAMING_CONVENTION = {
@@ -107,6 +114,8 @@ class SessionRow(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The program the session was part of, if any (adherence is counted against it).
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
 
 
 class SegmentEventRow(Base):
@@ -131,3 +140,84 @@ class SegmentEventRow(Base):
     planned_seconds: Mapped[int] = mapped_column(Integer)
     elapsed_seconds: Mapped[float] = mapped_column(Double)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ScreenRow(Base):
+    """One readiness screen: the answers as given and the outcome they led to."""
+
+    __tablename__ = "screens"
+    __table_args__ = (
+        CheckConstraint(_in("status", SCREEN_STATUSES), name="status"),
+        Index(None, "profile_id", "taken_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    answers_json: Mapped[str] = mapped_column(Text)
+    outcome_json: Mapped[str] = mapped_column(Text)
+
+
+class PlanRow(Base):
+    """A program toward a goal: which days, from when, for how many weeks."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
+        CheckConstraint("weeks BETWEEN 1 AND 52", name="weeks"),
+        Index(None, "profile_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    goal_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    start_date: Mapped[date] = mapped_column(Date)
+    weeks: Mapped[int] = mapped_column(Integer)
+    weekdays: Mapped[str] = mapped_column(String(40))  # "mon,wed,fri"
+    time_of_day: Mapped[str | None] = mapped_column(String(5))  # "07:00", local time
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CheckinRow(Base):
+    """How the hip felt before or after a session (0-10 pain, the morning after, effort)."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        CheckConstraint(_in("moment", CHECKIN_MOMENTS), name="moment"),
+        CheckConstraint(_in("morning_after", MORNING_AFTER), name="morning_after"),
+        CheckConstraint("pain BETWEEN 0 AND 10", name="pain"),
+        CheckConstraint("effort BETWEEN 0 AND 10", name="effort"),
+        Index(None, "profile_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    moment: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pain: Mapped[int | None] = mapped_column(Integer)
+    morning_after: Mapped[str | None] = mapped_column(String(8))
+    effort: Mapped[int | None] = mapped_column(Integer)
+
+
+class SymptomEventRow(Base):
+    """A symptom reported (mostly mid-session) and what the rules did about it."""
+
+    __tablename__ = "symptom_events"
+    __table_args__ = (
+        CheckConstraint(_in("symptom", SYMPTOMS), name="symptom"),
+        Index(None, "profile_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    segment_index: Mapped[int | None] = mapped_column(Integer)
+    symptom: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rule_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(Text)

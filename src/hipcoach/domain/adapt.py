@@ -1,0 +1,67 @@
+"""Apply adjustments to a routine: drop or swap exercises, before it is compiled."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hipcoach.domain.decisions import Adjustment, AdjustmentKind
+from hipcoach.domain.exercise import DoseMode
+from hipcoach.domain.library import Library
+from hipcoach.domain.routine import Routine, RoutineStep
+
+
+def _swap(step: RoutineStep, replacement: str, library: Library) -> RoutineStep:
+    """The step with another exercise; step doses the new one cannot take are dropped."""
+    new = library.exercise(replacement)
+    old_mode = library.exercise(step.exercise_id).dose.mode
+    if new.dose.mode is not old_mode:
+        return RoutineStep(replacement, continuous=step.continuous, origin=step.origin)
+    seconds = step.seconds
+    span = new.dose.seconds_range
+    if seconds is not None and span and not span[0] <= seconds <= span[1]:
+        seconds = None
+    reps = step.reps
+    reps_span = new.dose.reps_range
+    if reps is not None and reps_span and not reps_span[0] <= reps <= reps_span[1]:
+        reps = None
+    return replace(step, exercise_id=replacement, seconds=seconds, reps=reps)
+
+
+def adapt_routine(
+    routine: Routine, adjustments: tuple[Adjustment, ...], library: Library
+) -> Routine:
+    """The routine with every drop and substitution applied, in order.
+
+    A step left without anything before it cannot be `continuous`; the first
+    surviving step always starts cold. Consecutive duplicates that a swap
+    creates (the pry swapped for the press right after a press) merge into one.
+    """
+    steps = [
+        s if s.origin is not None else replace(s, origin=n) for n, s in enumerate(routine.steps)
+    ]
+    for adjustment in adjustments:
+        targets = set(adjustment.exercise_ids)
+        if adjustment.kind is AdjustmentKind.DROP_EXERCISES:
+            steps = [s for s in steps if s.exercise_id not in targets]
+        elif adjustment.kind is AdjustmentKind.SUBSTITUTE and adjustment.replacement:
+            steps = [
+                _swap(s, adjustment.replacement, library) if s.exercise_id in targets else s
+                for s in steps
+            ]
+    merged: list[RoutineStep] = []
+    for step in steps:
+        if merged and merged[-1].exercise_id == step.exercise_id:
+            continue
+        merged.append(step)
+    if not merged:
+        return replace(routine, steps=())
+    first = merged[0]
+    if first.continuous:
+        merged[0] = replace(first, continuous=False)
+    # A continuous step that now follows a set-up position starts cold too: the
+    # press it used to ride on is gone.
+    for n in range(1, len(merged)):
+        before = library.exercise(merged[n - 1].exercise_id)
+        if merged[n].continuous and before.dose.mode is DoseMode.POSITION:
+            merged[n] = replace(merged[n], continuous=False)
+    return replace(routine, steps=tuple(merged))
