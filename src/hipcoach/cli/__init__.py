@@ -65,9 +65,9 @@ def _root(
 
 
 # Registering commands: the modules attach themselves to the apps above.
-from hipcoach.cli import content, session  # noqa: E402
+from hipcoach.cli import checkins, content, programs, screening, session  # noqa: E402
 
-__all__ = ["app", "content", "main", "session"]
+__all__ = ["app", "checkins", "content", "main", "programs", "screening", "session"]
 
 
 def main() -> None:

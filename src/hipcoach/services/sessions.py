@@ -1,13 +1,9 @@
-"""Use cases that join the pure core to the store: what the CLI (and later the web) call.
-
-Each function takes what it needs and returns values; none prints.
-"""
+"""Use cases for the library and for guided sessions: compile, begin, resume, journal, history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from hipcoach.domain.compiler import CompileOptions, compile_routine
@@ -16,51 +12,16 @@ from hipcoach.domain.exercise import Exercise
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine
 from hipcoach.domain.timeline import SessionTimeline
-from hipcoach.settings import Settings
+from hipcoach.services.context import Context
 
 if TYPE_CHECKING:
     from hipcoach.player.events import PlayerEvent
-    from hipcoach.store import HistoryRow, Journal, SessionRecord
+    from hipcoach.store import HistoryRow, SessionRecord
 
 DEFAULT_ROUTINE = "morning-pry"
 # `hipcoach start` offers to resume only a session begun this recently: a
 # routine broken off this morning, not one abandoned last week.
 RESUME_OFFER_HOURS = 12
-
-
-@dataclass
-class Context:
-    """What a command needs, built lazily so read-only commands stay fast."""
-
-    settings: Settings = field(default_factory=Settings.from_env)
-
-    @cached_property
-    def library(self) -> Library:
-        from hipcoach.library.loader import load_library
-
-        return load_library(self.settings.cache_dir)
-
-    @cached_property
-    def journal(self) -> Journal:
-        from hipcoach.store import open_journal
-
-        return open_journal(self.settings)
-
-    @cached_property
-    def profile_id(self) -> int:
-        return self.journal.ensure_profile(self.settings.profile).id
-
-    def close(self) -> None:
-        """Release the database connections, if any were opened."""
-        journal = self.__dict__.pop("journal", None)
-        if journal is not None:
-            journal.close()
-
-    def __enter__(self) -> Context:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def list_exercises(library: Library) -> list[Exercise]:
