@@ -28,6 +28,8 @@ TABLES = {
     "plans",
     "checkins",
     "symptom_events",
+    "measurements",
+    "questionnaire_responses",
 }
 
 

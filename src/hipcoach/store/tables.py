@@ -34,6 +34,7 @@ PLAN_STATUSES = ("active", "paused", "ended")
 CHECKIN_MOMENTS = ("before", "after")
 MORNING_AFTER = ("better", "same", "worse")
 SYMPTOMS = ("pinch", "cramp", "knee", "pain", "cannot_sit_tall")
+MEASURE_KINDS = ("rom", "sit_tall", "pain", "global_rating")
 
 # Named constraints let future SQLite batch migrations find and alter them.
 NAMING_CONVENTION = {
@@ -221,3 +222,43 @@ class SymptomEventRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     rule_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(Text)
+
+
+class MeasurementRow(Base):
+    """One measured value: a hip rotation angle, the sit-tall score, pain, or a global rating.
+
+    Angles keep their method and position: a trend never mixes devices or postures.
+    """
+
+    __tablename__ = "measurements"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MEASURE_KINDS), name="kind"),
+        Index(None, "profile_id", "measured_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Double)
+    unit: Mapped[str] = mapped_column(String(16))  # deg, score, nrs, percent
+    side: Mapped[str | None] = mapped_column(String(8))  # left, right
+    movement: Mapped[str | None] = mapped_column(String(32))  # internal/external rotation
+    method: Mapped[str | None] = mapped_column(String(32))  # inclinometer, goniometer, ...
+    position: Mapped[str | None] = mapped_column(String(16))  # seated, prone, supine
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class QuestionnaireResponseRow(Base):
+    """A completed questionnaire (the PSFS, or one a clinician loads), with its score."""
+
+    __tablename__ = "questionnaire_responses"
+    __table_args__ = (Index(None, "profile_id", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answers_json: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Double)
