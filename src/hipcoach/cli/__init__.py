@@ -65,9 +65,29 @@ def _root(
 
 
 # Registering commands: the modules attach themselves to the apps above.
-from hipcoach.cli import checkins, content, programs, screening, session  # noqa: E402
+from hipcoach.cli import (  # noqa: E402
+    checkins,
+    content,
+    data,
+    measure,
+    programs,
+    progress,
+    screening,
+    session,
+)
 
-__all__ = ["app", "checkins", "content", "main", "programs", "screening", "session"]
+__all__ = [
+    "app",
+    "checkins",
+    "content",
+    "data",
+    "main",
+    "measure",
+    "programs",
+    "progress",
+    "screening",
+    "session",
+]
 
 
 def main() -> None:
