@@ -93,22 +93,17 @@ def _check_steps(routine: Routine, exercises: dict[str, Exercise], where: str) -
                     f"steps.{n}.{name}",
                     f"'{exercise.id}' is dosed by {mode.value}; {name} does not apply to it",
                 )
-        span = exercise.dose.seconds_range
-        if step.seconds is not None and span and not span[0] <= step.seconds <= span[1]:
-            raise LibraryError(
-                where,
-                routine.id,
-                f"steps.{n}.seconds",
-                f"{step.seconds} s lies outside {exercise.id}'s range {span[0]}-{span[1]} s",
-            )
-        span = exercise.dose.reps_range
-        if step.reps is not None and span and not span[0] <= step.reps <= span[1]:
-            raise LibraryError(
-                where,
-                routine.id,
-                f"steps.{n}.reps",
-                f"{step.reps} reps lies outside {exercise.id}'s range {span[0]}-{span[1]}",
-            )
+        for name, value, span, unit in (
+            ("seconds", step.seconds, exercise.dose.seconds_range, " s"),
+            ("reps", step.reps, exercise.dose.reps_range, " reps"),
+        ):
+            if value is not None and span and not span[0] <= value <= span[1]:
+                raise LibraryError(
+                    where,
+                    routine.id,
+                    f"steps.{n}.{name}",
+                    f"{value}{unit} lies outside {exercise.id}'s range {span[0]}-{span[1]}{unit}",
+                )
 
 
 def load_library_from(root: Path) -> Library:
