@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hipcoach.domain.timeline import Segment
+from hipcoach.domain.timeline import Segment, SessionTimeline
 
 __all__ = [
+    "Adapted",
     "Beep",
     "Outcome",
     "Paused",
@@ -22,6 +23,7 @@ __all__ = [
     "SegmentEnded",
     "SegmentStarted",
     "SessionFinished",
+    "SymptomResult",
     "Tick",
 ]
 
@@ -94,4 +96,26 @@ class SessionFinished:
     at: float
 
 
-PlayerEvent = SegmentStarted | Tick | Beep | SegmentEnded | Paused | Resumed | SessionFinished
+@dataclass(frozen=True)
+class Adapted:
+    """The rest of the session changed (a symptom was reported): `segment` restarts now in
+    its new form. The interrupted segment is not reported as ended; it is replaced."""
+
+    segment: Segment
+    at: float
+    message: str
+
+
+@dataclass(frozen=True)
+class SymptomResult:
+    """What the app's symptom callback answers: the new timeline (None: no change), the
+    message to show, and whether the session should stop here."""
+
+    timeline: SessionTimeline | None
+    message: str
+    end_session: bool = False
+
+
+PlayerEvent = (
+    SegmentStarted | Tick | Beep | SegmentEnded | Paused | Resumed | SessionFinished | Adapted
+)

@@ -20,6 +20,7 @@ from hipcoach.domain.errors import SessionStateError
 from hipcoach.domain.timeline import Segment, SessionTimeline
 from hipcoach.player.clock import Clock
 from hipcoach.player.events import (
+    Adapted,
     Beep,
     Outcome,
     Paused,
@@ -167,6 +168,29 @@ class SessionRunner:
             self._enter(self._index, now)
         else:
             self._enter(self._index - 1, now)
+
+    def replace_timeline(self, timeline: SessionTimeline, message: str = "") -> None:
+        """Play `timeline` from the current index on: the current segment restarts now in
+        its new form (an Adapted event, then SegmentStarted; no SegmentEnded for the one
+        it replaces). Everything before the current index must be unchanged. A timeline
+        that ends before the current index ends the session, as completed.
+        """
+        if self._index is None:
+            raise SessionStateError("no segment is playing, so there is nothing to change")
+        index = self._index
+        if timeline.segments[:index] != self._segments[:index]:
+            raise SessionStateError("a new timeline must keep every segment already played")
+        # _now() stands still while paused, so a change made during a pause starts the
+        # new segment when the pause ends, and every deadline stays base + offset.
+        now = self._now()
+        self.timeline = timeline
+        self._segments = timeline.segments
+        if index >= len(self._segments):
+            self._finish(completed=True, at=float(timeline.total_seconds))
+            return
+        self._enter(index, now)
+        segment = self._segments[index]
+        self._pending.append(Adapted(segment, at=float(segment.start), message=message))
 
     def quit(self) -> None:
         """Stop here: SessionFinished(completed=False); the current segment is not recorded."""

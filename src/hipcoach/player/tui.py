@@ -18,13 +18,42 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Digits, Footer, Label, ProgressBar, Static
 
+from hipcoach.domain.errors import HipcoachError
 from hipcoach.domain.timeline import Segment, SegmentKind
-from hipcoach.player.events import Beep, PlayerEvent, SegmentStarted
+from hipcoach.player.events import Adapted, Beep, PlayerEvent, SegmentStarted, SymptomResult
 from hipcoach.player.plain import clock_text
 from hipcoach.player.runner import SessionRunner
 from hipcoach.player.sound import Cues, TerminalBeep
 
-__all__ = ["KIND_LABELS", "PausedScreen", "PlayerApp", "countdown_text"]
+__all__ = [
+    "BANNER_SECONDS",
+    "KIND_LABELS",
+    "SYMPTOM_KEYS",
+    "PausedScreen",
+    "PlayerApp",
+    "SymptomCallback",
+    "countdown_text",
+]
+
+# Keys to report a symptom mid-session, with the footer label each gets. Labels are
+# short capitals: someone on the floor reads them from a distance.
+SYMPTOM_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("p", "pinch", "PINCH"),
+    ("c", "cramp", "CRAMP"),
+    ("k", "knee", "KNEE"),
+    ("x", "pain", "PAIN"),
+)
+# How long the banner saying what changed stays up, in wall-clock seconds.
+BANNER_SECONDS = 8.0
+SymptomCallback = Callable[[str, int], SymptomResult | None]
+
+
+def _symptom_bindings(prefix: str) -> list[BindingType]:
+    return [
+        Binding(key, f"{prefix}symptom('{name}')", label, key_display=key.upper())
+        for key, name, label in SYMPTOM_KEYS
+    ]
+
 
 KIND_LABELS: dict[SegmentKind, str] = {
     SegmentKind.GET_READY: "GET READY",
@@ -67,6 +96,7 @@ class PausedScreen(ModalScreen[None]):
         Binding("n", "app.skip", "Next"),
         Binding("b", "app.go_back", "Back"),
         Binding("q", "app.quit", "Quit"),
+        *_symptom_bindings("app."),
     ]
 
     def compose(self) -> ComposeResult:
@@ -87,7 +117,21 @@ class PlayerApp(App[bool]):
         Binding("n", "skip", "Next"),
         Binding("b", "go_back", "Back"),
         Binding("q", "quit", "Quit"),
+        *_symptom_bindings(""),
     ]
+    DEFAULT_CSS = """
+    #banner {
+        display: none;
+        height: auto;
+        margin: 1 2 0 2;
+        padding: 1 2;
+        border: thick $warning;
+        background: $warning 20%;
+        text-style: bold;
+        text-align: center;
+    }
+    #banner.-shown { display: block; }
+    """
 
     def __init__(
         self,
@@ -95,8 +139,14 @@ class PlayerApp(App[bool]):
         cues: Cues,
         on_event: Callable[[PlayerEvent], None],
         title: str,
+        on_symptom: SymptomCallback | None = None,
     ) -> None:
         super().__init__()
+        # Reports a symptom at a segment index; returns the changed rest of the session.
+        self.on_symptom = on_symptom
+        self.banner = Static("", id="banner", markup=False)
+        self._banner_timer: asyncio.TimerHandle | None = None
+        self.end_message: str | None = None  # set when a report ended the session
         self.runner = runner
         # A plain BEL written from here could land in the middle of a frame that
         # Textual is writing; its own bell goes through the same writer.
@@ -131,6 +181,7 @@ class PlayerApp(App[bool]):
             yield self.instruction
             yield self.cue
             yield self.counters
+        yield self.banner
         yield self.next_label
         with Horizontal(id="progress-row"):
             yield self.progress_bar
@@ -153,6 +204,9 @@ class PlayerApp(App[bool]):
                 self.cues.say(event.segment.spoken)
             elif isinstance(event, Beep):
                 self.cues.beep()
+            elif isinstance(event, Adapted):
+                self.progress_bar.update(total=max(1, self.runner.timeline.total_seconds))
+                self.show_banner(event.message)
         self.refresh_view()
         if self.runner.finished:
             self._cancel_timer()
@@ -257,3 +311,50 @@ class PlayerApp(App[bool]):
         """Stop the session; what was done so far has already been passed on."""
         self.runner.quit()
         self.pump()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Symptom keys exist only when someone listens for them."""
+        return action != "symptom" or self.on_symptom is not None
+
+    def action_symptom(self, symptom: str) -> None:
+        """Report a symptom: the rules change the rest of the session from this step on."""
+        if self.on_symptom is None or self.runner.finished:
+            return
+        self.pump()  # settle what was already due, so the step reported is the one on screen
+        segment = self.runner.current
+        if segment is None:
+            return
+        try:
+            result = self.on_symptom(symptom, segment.index)
+        except HipcoachError as exc:
+            # The session goes on unchanged; the person should still know it did not work.
+            self.show_banner(f"Could not apply that: {exc}")
+            return
+        if result is None:
+            return
+        if result.end_session:
+            self.end_message = result.message
+            self.show_banner(result.message)
+            self.runner.quit()
+        elif result.timeline is not None:
+            self.runner.replace_timeline(result.timeline, result.message)
+        else:
+            self.show_banner(result.message)
+        self.pump()
+
+    def show_banner(self, message: str) -> None:
+        """Show `message` above the progress bar for BANNER_SECONDS."""
+        if not message:
+            return
+        self.banner.update(message)
+        self.banner.add_class("-shown")
+        if self._banner_timer is not None:
+            self._banner_timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._banner_timer = loop.call_later(BANNER_SECONDS, self.call_next, self.hide_banner)
+
+    def hide_banner(self) -> None:
+        """Take the banner down."""
+        self._banner_timer = None
+        self.banner.remove_class("-shown")
+        self.banner.update("")

@@ -1,0 +1,431 @@
+"""The pain and symptom rules as a pure engine: check-ins, history and symptoms in, a Decision out.
+
+The rules themselves are data (`library/rules.toml`, loaded into a RuleBook):
+ids, thresholds, reasons, adjustments and the written precedence between them.
+This module knows what each rule id *means* (its condition) and how fired rules
+combine, in `resolve`:
+
+* the strongest verdict wins (STOP > PAUSE > REGRESS > HOLD > PROGRESS > PROCEED);
+* every fired rule's adjustments are kept, ordered by precedence (safety first),
+  so the first adjustment always names the deciding rule;
+* a progression under a stronger verdict says it is held back (its cap still holds);
+* a substitution that a stronger rule already settled becomes a note, so the
+  decision never lists a change that will not happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+
+from hipcoach.domain.decisions import Adjustment, AdjustmentKind, Decision, Verdict
+from hipcoach.domain.errors import HipcoachError
+from hipcoach.domain.timeline import SegmentKind
+
+# Rules whose condition is written here; the data file must define each of them.
+RED_FLAG = "program.pause.red-flag"
+PAUSE_REGRESSIONS = "program.pause.regressions"
+REGRESS_HIGH = "pain.regress.high"
+REGRESS_WORSE = "pain.regress.worse-morning"
+HOLD = "pain.hold"
+PROGRESS = "pain.progress"
+PROCEED = "pain.proceed"
+CONDITION_RULES = (
+    RED_FLAG,
+    PAUSE_REGRESSIONS,
+    REGRESS_HIGH,
+    REGRESS_WORSE,
+    HOLD,
+    PROGRESS,
+    PROCEED,
+)
+
+
+class CheckinError(HipcoachError):
+    """A check-in or symptom report that cannot be right (pain 11, an unknown symptom)."""
+
+
+class Symptom(StrEnum):
+    """What a person can report during (or between) sessions."""
+
+    PINCH = "pinch"  # front of the back hip, as the angle closes: the joint, not a muscle
+    CRAMP = "cramp"
+    KNEE = "knee"
+    PAIN = "pain"  # above the acceptable level
+    CANNOT_SIT_TALL = "cannot_sit_tall"
+
+    @property
+    def label(self) -> str:
+        """The name as typed on a command line: 'cannot-sit-tall'."""
+        return self.value.replace("_", "-")
+
+
+class MorningAfter(StrEnum):
+    """How the hip felt the morning after a session, compared with before it."""
+
+    BETTER = "better"
+    SAME = "same"
+    WORSE = "worse"
+
+
+_HELD_BACK = " Not today, though: a rule with more caution comes first."
+_MORNING_ORDER = {MorningAfter.BETTER: 0, MorningAfter.SAME: 1, MorningAfter.WORSE: 2}
+
+
+def check_scale(value: object, what: str = "pain") -> int:
+    """`value` as a 0-10 rating, or CheckinError saying what was wrong with it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CheckinError(f"{what} must be a whole number from 0 to 10, got {value!r}")
+    if not 0 <= value <= 10:
+        raise CheckinError(f"{what} must be from 0 to 10, got {value}")
+    return value
+
+
+def parse_symptom(value: str | Symptom) -> Symptom:
+    """A symptom from its name ('cannot-sit-tall' and 'cannot_sit_tall' both work)."""
+    if isinstance(value, Symptom):
+        return value
+    key = str(value).strip().lower().replace("-", "_")
+    try:
+        return Symptom(key)
+    except ValueError:
+        known = ", ".join(s.label for s in Symptom)
+        raise CheckinError(f"unknown symptom '{value}'; expected one of {known}") from None
+
+
+def parse_morning_after(value: str | MorningAfter | None) -> MorningAfter | None:
+    """A morning-after report from 'better', 'same' or 'worse' (None: not asked)."""
+    if value is None or isinstance(value, MorningAfter):
+        return value
+    try:
+        return MorningAfter(str(value).strip().lower())
+    except ValueError:
+        raise CheckinError(
+            f"unknown morning-after report '{value}'; expected better, same or worse"
+        ) from None
+
+
+# ---- the rule book (loaded from data) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The pain-monitoring numbers. Defaults a clinician can change in rules.toml."""
+
+    pain_safe_max: int = 3  # 0-3/10 during or after: safe
+    pain_acceptable_max: int = 5  # 4-5/10: acceptable if it settles; above: too much
+    progress_after_sessions: int = 2  # sessions in a row at or below safe before a step up
+    pause_after_regressions: int = 2  # regressions within the window that pause the program
+    regression_window_days: int = 7
+
+
+@dataclass(frozen=True)
+class Progression:
+    """How big one step up is, when pain.progress fires (the programs apply it)."""
+
+    hold_seconds: int = 5
+    rounds: int = 1
+
+
+@dataclass(frozen=True)
+class Interlude:
+    """What plays first when a mid-session symptom changes the rest of the session."""
+
+    kind: SegmentKind  # REST (let it settle) or SETUP (re-set the position)
+    seconds: int
+    text: str  # the screen's title for it
+    spoken: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its verdict, its reason in plain words, and what it changes."""
+
+    id: str
+    verdict: Verdict
+    reason: str
+    adjustments: tuple[Adjustment, ...] = ()  # each already carries this rule's id and reason
+    symptom: Symptom | None = None  # symptom rules: the report that fires it
+    while_regressed: bool = False  # fires instead of the base rule once the session is eased
+    carry_sessions: int = 0  # sessions the rule stays on after the report (0: this one only)
+    interlude: Interlude | None = None
+
+    def decision(self, detail: str = "") -> Decision:
+        """This rule alone, fired; a rule that changes nothing still leaves a note."""
+        changes = self.adjustments or (Adjustment(self.id, self.reason, AdjustmentKind.NOTE),)
+        if detail:
+            changes = tuple(replace(a, reason=f"{a.reason} ({detail})") for a in changes)
+        return Decision(self.verdict, changes)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Every rule by id, the precedence between them, and the tunable numbers."""
+
+    rules: Mapping[str, Rule]
+    precedence: tuple[str, ...]
+    limits: Limits = field(default_factory=Limits)
+    progression: Progression = field(default_factory=Progression)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def symptom_rule(self, symptom: Symptom, regressed: bool = False) -> Rule:
+        """The rule a report fires: the escalation while the session is already eased."""
+        base = [r for r in self.rules.values() if r.symptom is symptom]
+        if regressed:
+            again = [r for r in base if r.while_regressed]
+            if again:
+                return again[0]
+        return next(r for r in base if not r.while_regressed)
+
+
+# ---- what the engine reads ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinBefore:
+    """Today's answers before a session; None where the person was not asked."""
+
+    pain_now: int | None = None
+    morning_after: MorningAfter | None = None
+
+    def __post_init__(self) -> None:
+        if self.pain_now is not None:
+            check_scale(self.pain_now, "pain now")
+        # Validated here so that a bad answer fails before anything reads or writes.
+        object.__setattr__(self, "morning_after", parse_morning_after(self.morning_after))
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    """One past session as the rules see it: its day, pain before/after, the next morning."""
+
+    day: date
+    pain_before: int | None = None
+    pain_after: int | None = None
+    morning_after: MorningAfter | None = None
+    symptoms: frozenset[Symptom] = frozenset()  # reported during it (or after it, before the next)
+
+
+@dataclass(frozen=True)
+class SessionHistory:
+    """Recent sessions, oldest first, and symptoms reported since the last one."""
+
+    sessions: tuple[SessionOutcome, ...] = ()
+    pending: frozenset[Symptom] = frozenset()
+
+    def with_morning(self, report: MorningAfter | None) -> SessionHistory:
+        """The history with today's morning-after report given to the last session (worst wins)."""
+        if report is None or not self.sessions:
+            return self
+        last = self.sessions[-1]
+        merged = worst_morning(last.morning_after, report)
+        return replace(self, sessions=(*self.sessions[:-1], replace(last, morning_after=merged)))
+
+
+@dataclass(frozen=True)
+class ActiveFlags:
+    """Symptom rules in force, and whether the session is already in its eased form."""
+
+    symptoms: frozenset[Symptom] = frozenset()
+    regressed: bool = False
+
+    def with_symptom(self, symptom: Symptom, regressed: bool) -> ActiveFlags:
+        return ActiveFlags(self.symptoms | {symptom}, self.regressed or regressed)
+
+
+def worst_morning(a: MorningAfter | None, b: MorningAfter | None) -> MorningAfter | None:
+    """The worse of two morning-after reports (safety first when two disagree)."""
+    if a is None or b is None:
+        return a or b
+    return a if _MORNING_ORDER[a] >= _MORNING_ORDER[b] else b
+
+
+def _above(pain: int | None, limit: int) -> bool:
+    return pain is not None and pain > limit
+
+
+# ---- conditions --------------------------------------------------------------------------
+
+
+def is_regression(rules: RuleBook, session: SessionOutcome) -> bool:
+    """Whether a session was too much: pain above acceptable, a worse morning, or a symptom
+    whose rule regresses (a pinch, pain mid-session)."""
+    limit = rules.limits.pain_acceptable_max
+    return (
+        _above(session.pain_before, limit)
+        or _above(session.pain_after, limit)
+        or session.morning_after is MorningAfter.WORSE
+        or any(rules.symptom_rule(s).verdict.rank >= Verdict.REGRESS.rank for s in session.symptoms)
+    )
+
+
+def regression_days(
+    rules: RuleBook, history: SessionHistory, today: date, checkin: CheckinBefore | None = None
+) -> tuple[date, ...]:
+    """Days within the window on which the hip needed an easier session (today included).
+
+    Counted by day, so one bad day that fires two rules is still one regression.
+    """
+    checkin = checkin or CheckinBefore()
+    window = timedelta(days=rules.limits.regression_window_days)
+    merged = history.with_morning(checkin.morning_after)
+    days = {
+        s.day
+        for s in merged.sessions
+        if today - window < s.day <= today and is_regression(rules, s)
+    }
+    if _above(checkin.pain_now, rules.limits.pain_acceptable_max):
+        days.add(today)
+    return tuple(sorted(days))
+
+
+def derive_flags(rules: RuleBook, history: SessionHistory) -> ActiveFlags:
+    """Symptom rules still in force: reported within their last `carry_sessions` sessions,
+    or since the last session."""
+    active: set[Symptom] = set()
+    for symptom in Symptom:
+        carry = rules.symptom_rule(symptom).carry_sessions
+        if carry <= 0:
+            continue
+        recent = history.sessions[-carry:]
+        if symptom in history.pending or any(symptom in s.symptoms for s in recent):
+            active.add(symptom)
+    return ActiveFlags(frozenset(active))
+
+
+def _progress_ready(rules: RuleBook, history: SessionHistory) -> bool:
+    """The last N sessions all at or below safe, each with a known, not-worse next morning."""
+    needed = rules.limits.progress_after_sessions
+    streak = history.sessions[-needed:]
+    return len(streak) == needed and all(
+        s.pain_after is not None
+        and s.pain_after <= rules.limits.pain_safe_max
+        and s.morning_after is not None
+        and s.morning_after is not MorningAfter.WORSE
+        and not is_regression(rules, s)
+        for s in streak
+    )
+
+
+def _pain_rules(rules: RuleBook, checkin: CheckinBefore, history: SessionHistory) -> list[str]:
+    """The pain model: at most one of regress / hold / progress, worst first."""
+    limits = rules.limits
+    merged = history.with_morning(checkin.morning_after)
+    last = merged.sessions[-1] if merged.sessions else None
+    readings = [checkin.pain_now, last.pain_after if last else None]
+    fired = []
+    if any(_above(p, limits.pain_acceptable_max) for p in readings):
+        fired.append(REGRESS_HIGH)
+    if (
+        worst_morning(checkin.morning_after, last.morning_after if last else None)
+        is MorningAfter.WORSE
+    ):
+        fired.append(REGRESS_WORSE)
+    if fired:
+        return fired
+    if any(_above(p, limits.pain_safe_max) for p in readings):
+        return [HOLD]
+    if _progress_ready(rules, merged) and not _above(checkin.pain_now, limits.pain_safe_max):
+        return [PROGRESS]
+    return []
+
+
+# ---- decisions ---------------------------------------------------------------------------
+
+
+def decide_before_session(
+    rules: RuleBook,
+    today: date,
+    checkin: CheckinBefore,
+    history: SessionHistory,
+    flags: ActiveFlags | None = None,
+    red_flags: Sequence[str] = (),
+) -> Decision:
+    """What today's session should be, from the check-in, recent sessions and active symptoms."""
+    flags = derive_flags(rules, history) if flags is None else flags
+    decisions = []
+    if red_flags:
+        decisions.append(rules.rule(RED_FLAG).decision(", ".join(red_flags)))
+    days = regression_days(rules, history, today, checkin)
+    if len(days) >= rules.limits.pause_after_regressions:
+        listed = ", ".join(d.isoformat() for d in days)
+        decisions.append(rules.rule(PAUSE_REGRESSIONS).decision(f"on {listed}"))
+    decisions += [rules.rule(r).decision() for r in _pain_rules(rules, checkin, history)]
+    decisions += [rules.symptom_rule(s).decision() for s in sorted(flags.symptoms)]
+    if not decisions:
+        decisions.append(rules.rule(PROCEED).decision())
+    return resolve(rules, decisions)
+
+
+def trigger_rule(rules: RuleBook, symptom: str | Symptom, flags: ActiveFlags) -> Rule:
+    """The rule a mid-session report fires (validates the symptom name)."""
+    return rules.symptom_rule(parse_symptom(symptom), regressed=flags.regressed)
+
+
+def decide_symptom(rules: RuleBook, symptom: str | Symptom, flags: ActiveFlags) -> Decision:
+    """The rest of the session after a report: the report's rule plus every rule in force."""
+    reported = parse_symptom(symptom)
+    decisions = [trigger_rule(rules, reported, flags).decision()]
+    decisions += [rules.symptom_rule(s).decision() for s in sorted(flags.symptoms - {reported})]
+    return resolve(rules, decisions)
+
+
+def progression_signal(
+    rules: RuleBook, history: SessionHistory, today: date | None = None
+) -> Verdict:
+    """What the program should do with its dose: PROGRESS, HOLD, REGRESS or PAUSE.
+
+    PROGRESS only after the required streak of safe sessions with no worse mornings and no
+    symptom rule in force; with nothing to go on, HOLD. `today` (default: the last session's
+    day) places the regression window.
+    """
+    if not history.sessions:
+        return Verdict.HOLD
+    day = today or history.sessions[-1].day
+    decision = decide_before_session(rules, day, CheckinBefore(), history)
+    return Verdict.HOLD if decision.verdict is Verdict.PROCEED else decision.verdict
+
+
+def resolve(rules: RuleBook, decisions: Iterable[Decision]) -> Decision:
+    """Combine fired rules: strongest verdict, changes in precedence order, conflicts settled."""
+    decisions = list(decisions)
+    verdict = max((d.verdict for d in decisions), key=lambda v: v.rank, default=Verdict.PROCEED)
+    kept: list[Adjustment] = []
+    for decision in decisions:
+        changes = decision.adjustments
+        if decision.verdict is Verdict.PROGRESS and verdict.rank > Verdict.PROGRESS.rank:
+            # The step up waits (the verdict says so), but its effort cap still holds:
+            # more caution may only ever tighten a cap, never lift it.
+            changes = tuple(replace(a, reason=a.reason + _HELD_BACK) for a in changes)
+        kept.extend(changes)
+    order = {rule_id: n for n, rule_id in enumerate(rules.precedence)}
+    kept.sort(key=lambda a: order.get(a.rule_id, len(order)))  # stable: a rule's own order stays
+    return Decision(verdict, _settle(kept))
+
+
+def _settle(adjustments: Sequence[Adjustment]) -> tuple[Adjustment, ...]:
+    """Turn substitutions that a stronger rule already settled into notes."""
+    dropped: set[str] = set()
+    swapped: dict[str, str] = {}
+    settled = []
+    for adj in adjustments:
+        if adj.kind is AdjustmentKind.DROP_EXERCISES:
+            dropped.update(adj.exercise_ids)
+        elif adj.kind is AdjustmentKind.SUBSTITUTE and adj.replacement:
+            free = tuple(
+                t
+                for t in adj.exercise_ids
+                if t not in dropped and swapped.get(t, adj.replacement) == adj.replacement
+            )
+            if not free or adj.replacement in dropped:
+                note = f"{adj.reason} (Not applied: a stronger rule already changed this step.)"
+                settled.append(replace(adj, kind=AdjustmentKind.NOTE, reason=note))
+                continue
+            swapped.update(dict.fromkeys(free, adj.replacement))
+            adj = replace(adj, exercise_ids=free)
+        settled.append(adj)
+    return tuple(settled)

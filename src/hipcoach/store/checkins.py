@@ -1,0 +1,294 @@
+"""Check-ins and symptom events: how the hip felt around sessions, and what the rules did.
+
+Same habits as the journal: one short transaction per write, committed before
+the method returns; frozen records out, never ORM objects; database errors
+become StoreError. `update_session_plan` rewrites a session's plan after a
+mid-session change, so a resumed session recompiles to the same spliced plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from hipcoach.domain.errors import StoreError
+from hipcoach.store.tables import (
+    CHECKIN_MOMENTS,
+    MORNING_AFTER,
+    SYMPTOMS,
+    CheckinRow,
+    SegmentEventRow,
+    SessionRow,
+    SymptomEventRow,
+)
+
+__all__ = [
+    "CheckinRecord",
+    "CheckinRepository",
+    "RecentActivity",
+    "SessionBrief",
+    "SessionPlan",
+    "SymptomRecord",
+    "update_session_plan",
+]
+
+
+@dataclass(frozen=True)
+class CheckinRecord:
+    """One check-in: before a session (pain now, the morning after the last) or after it."""
+
+    id: int
+    session_id: str | None
+    moment: str  # before | after
+    recorded_at: datetime
+    pain: int | None
+    morning_after: str | None
+    effort: int | None
+
+
+@dataclass(frozen=True)
+class SymptomRecord:
+    """A symptom report and the rule that answered it."""
+
+    id: int
+    session_id: str | None
+    segment_index: int | None
+    symptom: str
+    recorded_at: datetime
+    rule_id: str
+    action: str
+
+
+@dataclass(frozen=True)
+class SessionBrief:
+    """The little the rules need to know about a past session."""
+
+    id: str
+    started_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class RecentActivity:
+    """Everything since a moment, oldest first: sessions, check-ins and symptom reports."""
+
+    sessions: tuple[SessionBrief, ...]
+    checkins: tuple[CheckinRecord, ...]
+    symptoms: tuple[SymptomRecord, ...]
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """A session's plan after a change: its options (with splices), shape and length."""
+
+    session_id: str
+    options: Mapping[str, Any]
+    fingerprint: str
+    total_segments: int
+    total_seconds: int
+    # Events recorded at or after this index belong to the plan being replaced.
+    replaced_from: int
+
+
+class CheckinRepository:
+    """Reads and writes check-ins and symptom events through one SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add_checkin(
+        self,
+        profile_id: int,
+        moment: str,
+        *,
+        session_id: str | None = None,
+        pain: int | None = None,
+        morning_after: str | None = None,
+        effort: int | None = None,
+        recorded_at: datetime | None = None,
+    ) -> CheckinRecord:
+        """Store one check-in; values outside their ranges are refused before any write."""
+        if moment not in CHECKIN_MOMENTS:
+            raise StoreError(f"a check-in is 'before' or 'after', not '{moment}'")
+        for name, value in (("pain", pain), ("effort", effort)):
+            if value is not None and (isinstance(value, bool) or not 0 <= value <= 10):
+                raise StoreError(f"{name} must be from 0 to 10, got {value!r}")
+        if morning_after is not None and morning_after not in MORNING_AFTER:
+            raise StoreError(f"morning-after must be one of {MORNING_AFTER}, not '{morning_after}'")
+        with self._transaction("record the check-in") as db:
+            _check_session(db, profile_id, session_id)
+            row = CheckinRow(
+                profile_id=profile_id,
+                session_id=session_id,
+                moment=moment,
+                recorded_at=_utc(recorded_at),
+                pain=pain,
+                morning_after=morning_after,
+                effort=effort,
+            )
+            db.add(row)
+            db.flush()
+            return _checkin(row)
+
+    def record_symptom(
+        self,
+        profile_id: int,
+        symptom: str,
+        rule_id: str,
+        action: str,
+        *,
+        session_id: str | None = None,
+        segment_index: int | None = None,
+        recorded_at: datetime | None = None,
+        plan: SessionPlan | None = None,
+    ) -> SymptomRecord:
+        """Log a symptom and the rule's answer; with `plan`, rewrite the session's plan in
+        the same transaction, so the log and the plan never disagree."""
+        if symptom not in SYMPTOMS:
+            raise StoreError(f"unknown symptom '{symptom}'; expected one of {SYMPTOMS}")
+        if not rule_id:
+            raise StoreError("a symptom event needs the id of the rule that answered it")
+        with self._transaction("record the symptom") as db:
+            _check_session(db, profile_id, session_id)
+            row = SymptomEventRow(
+                profile_id=profile_id,
+                session_id=session_id,
+                segment_index=segment_index,
+                symptom=symptom,
+                recorded_at=_utc(recorded_at),
+                rule_id=rule_id,
+                action=action,
+            )
+            db.add(row)
+            if plan is not None:
+                _write_plan(db, plan)
+            db.flush()
+            return _symptom(row)
+
+    def recent(self, profile_id: int, since: datetime) -> RecentActivity:
+        """Sessions started, check-ins and symptoms recorded since `since`, oldest first."""
+        start = _utc(since)
+        with self._transaction("read the check-ins") as db:
+            sessions = db.execute(
+                select(SessionRow.id, SessionRow.started_at, SessionRow.status)
+                .where(SessionRow.profile_id == profile_id, SessionRow.started_at >= start)
+                .order_by(SessionRow.started_at, SessionRow.id)
+            )
+            briefs = tuple(SessionBrief(i, at, status) for i, at, status in sessions)
+            checkins = db.scalars(
+                select(CheckinRow)
+                .where(CheckinRow.profile_id == profile_id, CheckinRow.recorded_at >= start)
+                .order_by(CheckinRow.recorded_at, CheckinRow.id)
+            )
+            checkin_records = tuple(_checkin(c) for c in checkins)
+            symptoms = db.scalars(
+                select(SymptomEventRow)
+                .where(
+                    SymptomEventRow.profile_id == profile_id, SymptomEventRow.recorded_at >= start
+                )
+                .order_by(SymptomEventRow.recorded_at, SymptomEventRow.id)
+            )
+            return RecentActivity(briefs, checkin_records, tuple(_symptom(s) for s in symptoms))
+
+    def session_symptoms(self, session_id: str) -> tuple[SymptomRecord, ...]:
+        """Every symptom reported during one session, in order."""
+        with self._transaction("read the symptoms") as db:
+            rows = db.scalars(
+                select(SymptomEventRow)
+                .where(SymptomEventRow.session_id == session_id)
+                .order_by(SymptomEventRow.recorded_at, SymptomEventRow.id)
+            )
+            return tuple(_symptom(r) for r in rows)
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[Session]:
+        try:
+            with Session(self.engine, expire_on_commit=False) as db, db.begin():
+                yield db
+        except SQLAlchemyError as exc:
+            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+            raise StoreError(f"could not {action} in the journal: {reason}") from exc
+
+
+def update_session_plan(engine: Engine, plan: SessionPlan) -> None:
+    """Rewrite a session's plan (options, fingerprint, length) on its own, in one transaction.
+
+    Belongs on Journal (as `Journal.update_session_plan(plan)`); it lives here until then.
+    """
+    with CheckinRepository(engine)._transaction("update the session's plan") as db:
+        _write_plan(db, plan)
+
+
+def _write_plan(db: Session, plan: SessionPlan) -> None:
+    if plan.total_segments < 0 or plan.total_seconds < 0 or plan.replaced_from < 0:
+        raise StoreError("a session plan cannot have a negative length")
+    if plan.replaced_from > plan.total_segments:
+        raise StoreError("a new plan must keep the segments already played")
+    try:
+        options_json = json.dumps(dict(plan.options), sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"session options cannot be stored as JSON: {exc}") from None
+    session = db.get(SessionRow, plan.session_id)
+    if session is None:
+        raise StoreError(f"no session with id '{plan.session_id}'")
+    session.options_json = options_json
+    session.fingerprint = plan.fingerprint
+    session.total_segments = plan.total_segments
+    session.total_seconds = plan.total_seconds
+    session.updated_at = _utc(None)
+    # Anything recorded from the splice point on (after going back, say) described
+    # segments of the old plan; left in place it would mark new segments as done.
+    db.execute(
+        delete(SegmentEventRow).where(
+            SegmentEventRow.session_id == plan.session_id,
+            SegmentEventRow.segment_index >= plan.replaced_from,
+        )
+    )
+
+
+def _check_session(db: Session, profile_id: int, session_id: str | None) -> None:
+    if session_id is None:
+        return
+    session = db.get(SessionRow, session_id)
+    if session is None or session.profile_id != profile_id:
+        raise StoreError(f"no session with id '{session_id}' for this profile")
+
+
+def _checkin(row: CheckinRow) -> CheckinRecord:
+    return CheckinRecord(
+        row.id,
+        row.session_id,
+        row.moment,
+        row.recorded_at,
+        row.pain,
+        row.morning_after,
+        row.effort,
+    )
+
+
+def _symptom(row: SymptomEventRow) -> SymptomRecord:
+    return SymptomRecord(
+        row.id,
+        row.session_id,
+        row.segment_index,
+        row.symptom,
+        row.recorded_at,
+        row.rule_id,
+        row.action,
+    )
+
+
+def _utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(UTC)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise StoreError("timestamps must be timezone-aware (got a naive datetime)")
+    return moment.astimezone(UTC)
