@@ -16,7 +16,7 @@ from hipcoach.domain.exercise import Category, Rotation
 from hipcoach.domain.rules import CheckinError, MorningAfter, Symptom
 from hipcoach.domain.timeline import SegmentKind, SessionTimeline, Side
 from hipcoach.player.events import Outcome, SegmentEnded
-from hipcoach.services import checkins
+from hipcoach.services import adaptation, checkins
 from hipcoach.settings import Settings
 from hipcoach.store.checkins import (
     CheckinRecord,
@@ -67,10 +67,10 @@ def _play(ctx: services.Context, active: services.ActiveSession, indices: range)
 def test_a_pinch_at_the_second_pry_round_switches_the_rest_to_er_work(
     ctx: services.Context, tmp_path: Path
 ) -> None:
-    active = checkins.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
+    active = adaptation.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
     at = _pry_round_two(active.timeline)
     _play(ctx, active, range(at))
-    response = checkins.report_symptom(ctx, active, active.timeline, at, "pinch")
+    response = adaptation.report_symptom(ctx, active, active.timeline, at, "pinch")
 
     assert response.rule_id == "symptom.pinch"
     assert response.decision.verdict is Verdict.REGRESS
@@ -104,14 +104,14 @@ def test_a_pinch_at_the_second_pry_round_switches_the_rest_to_er_work(
     with _context(tmp_path) as again:
         record = again.journal.get_session(active.session_id)
         assert record.total_segments == len(new.segments)
-        assert checkins.rebuild_timeline(again, record) == new
+        assert adaptation.rebuild_timeline(again, record) == new
         assert min(set(range(record.total_segments)) - record.done_indices) == at
 
 
 def test_the_journal_takes_the_new_plan_to_its_end(ctx: services.Context) -> None:
-    active = checkins.begin_adapted_session(ctx, "desk-break", CompileOptions(), _proceed(ctx))
+    active = adaptation.begin_adapted_session(ctx, "desk-break", CompileOptions(), _proceed(ctx))
     at = 3
-    new = checkins.report_symptom(ctx, active, active.timeline, at, "cramp").timeline
+    new = adaptation.report_symptom(ctx, active, active.timeline, at, "cramp").timeline
     assert new.segments[at].kind is SegmentKind.REST
     assert new.segments[at].duration == 20
     assert {s.effort_cap for s in new.segments[at:]} <= {None, 60}
@@ -124,9 +124,9 @@ def test_the_journal_takes_the_new_plan_to_its_end(ctx: services.Context) -> Non
 def test_a_knee_report_re_sets_now_and_changes_the_next_sides_set_up(
     ctx: services.Context,
 ) -> None:
-    active = checkins.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
+    active = adaptation.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
     at = _pry_round_two(active.timeline)
-    new = checkins.report_symptom(ctx, active, active.timeline, at, "knee").timeline
+    new = adaptation.report_symptom(ctx, active, active.timeline, at, "knee").timeline
     assert new.segments[at].kind is SegmentKind.SETUP
     assert new.segments[at].text.startswith("Knee")
     setups = [s.exercise_id for s in new.segments[at:] if s.kind is SegmentKind.SETUP]
@@ -135,8 +135,8 @@ def test_a_knee_report_re_sets_now_and_changes_the_next_sides_set_up(
 
 
 def test_a_second_pinch_in_the_eased_session_ends_it(ctx: services.Context) -> None:
-    handler = checkins.SymptomHandler(
-        ctx, checkins.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
+    handler = adaptation.SymptomHandler(
+        ctx, adaptation.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
     )
     at = _pry_round_two(handler.timeline)
     first = handler("pinch", at)
@@ -149,19 +149,19 @@ def test_a_second_pinch_in_the_eased_session_ends_it(ctx: services.Context) -> N
     assert handler.responses[-1].rule_id == "symptom.pinch-again"
     record = ctx.journal.get_session(handler.active.session_id)
     assert record.total_segments == at + 4
-    assert len(checkins.rebuild_timeline(ctx, record).segments) == at + 4
+    assert len(adaptation.rebuild_timeline(ctx, record).segments) == at + 4
 
 
 def test_bad_reports_change_nothing(ctx: services.Context) -> None:
-    active = checkins.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
+    active = adaptation.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
     before = ctx.journal.get_session(active.session_id)
     with pytest.raises(CheckinError, match="unknown symptom 'elbow'"):
-        checkins.report_symptom(ctx, active, active.timeline, 3, "elbow")
+        adaptation.report_symptom(ctx, active, active.timeline, 3, "elbow")
     with pytest.raises(SessionStateError, match="segment 999"):
-        checkins.report_symptom(ctx, active, active.timeline, 999, "pinch")
+        adaptation.report_symptom(ctx, active, active.timeline, 999, "pinch")
     stale = services.plan_routine(ctx.library, "desk-break", CompileOptions())
     with pytest.raises(SessionStateError, match="not the session's current plan"):
-        checkins.report_symptom(ctx, active, stale, 3, "pinch")
+        adaptation.report_symptom(ctx, active, stale, 3, "pinch")
     with pytest.raises(CheckinError, match="pain must be from 0 to 10, got 11"):
         checkins.record_checkin_after(ctx, active.session_id, 11, 5)
     with pytest.raises(CheckinError, match="effort must be from 0 to 10"):
@@ -211,33 +211,33 @@ def test_two_regressions_in_a_week_pause_and_no_session_begins(ctx: services.Con
     assert decision.verdict is Verdict.PAUSE
     assert decision.blocked
     with pytest.raises(SessionStateError, match="no session today"):
-        checkins.begin_adapted_session(ctx, "morning-pry", CompileOptions(), decision)
+        adaptation.begin_adapted_session(ctx, "morning-pry", CompileOptions(), decision)
     assert len(services.history(ctx, 10)) == 2  # only the two past sessions
 
 
 def test_a_pinch_last_time_shapes_todays_session_and_resume_matches(
     ctx: services.Context,
 ) -> None:
-    earlier = checkins.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
-    checkins.report_symptom(ctx, earlier, earlier.timeline, 5, "pinch")
+    earlier = adaptation.begin_adapted_session(ctx, "morning-pry", CompileOptions(), _proceed(ctx))
+    adaptation.report_symptom(ctx, earlier, earlier.timeline, 5, "pinch")
     decision = checkins.readiness_decision(ctx, TODAY, 1, "same")
     assert decision.verdict is Verdict.REGRESS
     assert decision.rule_ids[0] == "symptom.pinch"
     options = CompileOptions(effort_cap=70)
-    active = checkins.begin_adapted_session(ctx, "morning-pry", options, decision)
+    active = adaptation.begin_adapted_session(ctx, "morning-pry", options, decision)
     assert {s.exercise_id for s in active.timeline.segments}.isdisjoint(_ir(ctx))
     assert {s.effort_cap for s in active.timeline.segments} == {None, 40}
     record = ctx.journal.get_session(active.session_id)
-    assert checkins.rebuild_timeline(ctx, record) == active.timeline
+    assert adaptation.rebuild_timeline(ctx, record) == active.timeline
     # The eased session escalates straight away on a pinch.
-    assert checkins.report_symptom(ctx, active, active.timeline, 4, "pinch").end_session
+    assert adaptation.report_symptom(ctx, active, active.timeline, 4, "pinch").end_session
 
 
 def test_a_session_begun_the_old_way_rebuilds_unchanged(ctx: services.Context) -> None:
     timeline = services.plan_routine(ctx.library, "desk-break", CompileOptions())
     active = services.begin_session(ctx, timeline, CompileOptions())
     record = ctx.journal.get_session(active.session_id)
-    assert checkins.rebuild_timeline(ctx, record) == timeline
+    assert adaptation.rebuild_timeline(ctx, record) == timeline
 
 
 def test_a_report_outside_a_session_applies_from_the_next_one(ctx: services.Context) -> None:

@@ -5,7 +5,15 @@ HipcoachError
 ├── UnknownIdError        an exercise or routine id that the library does not hold
 ├── InvalidOverrideError  a dose override outside what is safe or sensible
 ├── StoreError            the journal could not be opened, migrated or written
-└── SessionStateError     resume asked for with nothing to resume, and the like
+├── SessionStateError     resume asked for with nothing to resume, and the like
+├── CheckinError          a check-in or symptom report that cannot be right (pain 11)
+├── PlanError             a plan request that cannot be honoured (bad days, weeks or time)
+├── NoPlanError           a command that needs a plan, run before any plan exists
+├── ScreenAnswerError     screen answers that do not fit the questions (domain.screening)
+└── SessionBlockedError   the screen or the rules block today's session (services.screening)
+
+Every message is written for the person at the keyboard; the CLI prints it as
+"Error: ..." and exits 1, the web API turns it into a 4xx.
 """
 
 from __future__ import annotations
@@ -52,3 +60,21 @@ class StoreError(HipcoachError):
 
 class SessionStateError(HipcoachError):
     """A session operation that does not fit the session's state."""
+
+
+class CheckinError(HipcoachError):
+    """A check-in or symptom report that cannot be right (pain 11, an unknown symptom)."""
+
+
+class PlanError(HipcoachError):
+    """A plan request that cannot be honoured (bad days, weeks or time); nothing is stored."""
+
+
+class NoPlanError(HipcoachError):
+    """A command that needs a plan, run before any plan was made."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "there is no plan yet; make one with: hipcoach plan new --goal GOAL "
+            "(hipcoach plan goals lists them)"
+        )

@@ -14,7 +14,7 @@ from typing import Literal
 
 from hipcoach.domain.compiler import CompileOptions, DoseOverride
 from hipcoach.domain.decisions import Adjustment
-from hipcoach.domain.errors import HipcoachError
+from hipcoach.domain.errors import PlanError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _LONG_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -23,10 +23,6 @@ MAX_WEEKS = 52  # the plans table allows 1-52
 # DOMAIN.md: progression caps contractions at 80 % of maximal effort.
 EFFORT_CEILING = 80
 PlanStatus = Literal["active", "paused", "ended"]
-
-
-class PlanError(HipcoachError):
-    """A plan request that cannot be honoured (bad days, weeks or time); nothing is stored."""
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from datetime import date, time
 from hipcoach.domain.adapt import adapt_routine
 from hipcoach.domain.compiler import CompileOptions
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind, Decision, Verdict
+from hipcoach.domain.errors import PlanError
 from hipcoach.domain.goals import (
     EFFORT_CEILING,
     MAX_WEEKS,
     WEEKDAY_NAMES,
     Goal,
     Plan,
-    PlanError,
     PlannedSession,
     PlanStatus,
     ProgressionLevel,

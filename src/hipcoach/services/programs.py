@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hipcoach.domain.adherence import Adherence, Mark, marks, measure
 from hipcoach.domain.decisions import Verdict
-from hipcoach.domain.errors import HipcoachError
+from hipcoach.domain.errors import HipcoachError, NoPlanError
 from hipcoach.domain.planning import (
     WEEKDAY_NAMES,
     Goal,
@@ -33,16 +33,6 @@ from hipcoach.services.context import Context
 if TYPE_CHECKING:
     from hipcoach.domain.timeline import SessionTimeline
     from hipcoach.store.plans import PlanRecord, PlanRepository
-
-
-class NoPlanError(HipcoachError):
-    """A command that needs a plan, run before any plan was made."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "there is no plan yet; make one with: hipcoach plan new --goal GOAL "
-            "(hipcoach plan goals lists them)"
-        )
 
 
 @dataclass(frozen=True)
