@@ -44,3 +44,10 @@ class Cli:
 @pytest.fixture
 def cli(data_dir: Path) -> Cli:
     return Cli()
+
+
+@pytest.fixture
+def screened(cli: Cli) -> Cli:
+    """A profile whose readiness screen is clear, so sessions may start."""
+    cli("screen", "--no-to-all")
+    return cli

@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import Cli
+
+pytestmark = pytest.mark.usefixtures("screened")
 
 
 def test_kill_9_mid_session_loses_nothing_and_resume_finishes(cli: Cli, data_dir: Path) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hipcoach import services
 from hipcoach.domain.compiler import CompileOptions
 from tests.cli.conftest import Cli
+
+pytestmark = pytest.mark.usefixtures("screened")
 
 
 def test_plain_session_plays_to_the_end_and_is_journaled(cli: Cli) -> None:

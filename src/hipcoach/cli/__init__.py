@@ -74,6 +74,7 @@ from hipcoach.cli import (  # noqa: E402
     progress,
     screening,
     session,
+    start,
 )
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "progress",
     "screening",
     "session",
+    "start",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 from hipcoach.cli.output import console
 from hipcoach.player import (
@@ -16,6 +17,16 @@ from hipcoach.player import (
 )
 from hipcoach.services import ActiveSession, Context, JournalObserver
 from hipcoach.views import SAFETY_NOTE
+
+
+@dataclass(frozen=True)
+class Played:
+    """How a played session ended: whether it reached its end, and how much was done."""
+
+    completed: bool
+    steps_done: int
+    steps_total: int
+    ended_by_symptom: bool
 
 
 class _VoiceOnly:
@@ -32,8 +43,10 @@ class _VoiceOnly:
             self.voice.say(text)
 
 
-def play(ctx: Context, active: ActiveSession, *, plain: bool, voice: bool, beep: bool) -> None:
+def play(ctx: Context, active: ActiveSession, *, plain: bool, voice: bool, beep: bool) -> Played:
     """Play `active` in the terminal and report where it ended."""
+    from hipcoach.services.adaptation import SymptomHandler
+
     out = console()
     scale = ctx.settings.time_scale
     clock = MonotonicClock() if scale == 1 else ScaledClock(scale)
@@ -54,6 +67,7 @@ def play(ctx: Context, active: ActiveSession, *, plain: bool, voice: bool, beep:
             f"Resuming {timeline.routine_name} at step {active.start_index + 1} of "
             f"{len(timeline.segments)}."
         )
+    ended_by_symptom = False
     try:
         if plain:
             for line in lines:
@@ -65,23 +79,31 @@ def play(ctx: Context, active: ActiveSession, *, plain: bool, voice: bool, beep:
                 out.print(line, style="dim")
             from hipcoach.player.tui import PlayerApp
 
-            completed = bool(PlayerApp(runner, cues, observer, timeline.routine_name).run())
+            handler = SymptomHandler(ctx, active)
+            app = PlayerApp(runner, cues, observer, timeline.routine_name, on_symptom=handler)
+            completed = bool(app.run())
+            ended_by_symptom = handler.ended
     finally:
         if speaker is not None:
             speaker.close()
     record = ctx.journal.get_session(active.session_id)
-    if completed:
+    # A symptom may have reshaped the session: count against what was played.
+    total = len(runner.timeline.segments)
+    done = len(record.done_indices)
+    if ended_by_symptom:
+        message = handler.responses[-1].message + " What you did is saved."
+    elif completed:
         message = (
             f"Well done: {timeline.routine_name} complete. {record.completed_count} steps done"
             + (f", {record.skipped_count} skipped." if record.skipped_count else ".")
         )
     else:
-        left = len(timeline.segments) - len(record.done_indices)
         message = (
-            f"Stopped with {left} of {len(timeline.segments)} steps left. What you did is saved; "
+            f"Stopped with {total - done} of {total} steps left. What you did is saved; "
             "`hipcoach start --resume` carries on from here."
         )
     if plain:
         sys.stdout.write(message + "\n")
     else:
         out.print(message)
+    return Played(completed, done, total, ended_by_symptom)

@@ -287,3 +287,12 @@ def _panel(stored: StoredScreen, status: ScreenStatus) -> RenderableType:
         subtitle=subtitle,
         border_style=style,
     )
+
+
+def screen_interactively(ctx: Any) -> StoredScreen:
+    """Ask the whole screen in the terminal, store it and show the outcome (used by start)."""
+    from hipcoach.services import screening
+
+    stored = _take(ctx, _ask(screening.screening_form(ctx), {}, to_stderr=False))
+    console().print(_panel(stored, screening.screen_status(ctx, _today())))
+    return stored

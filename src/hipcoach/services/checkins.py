@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind, Decision
+from hipcoach.domain.errors import CheckinError
 from hipcoach.domain.library import Library
 from hipcoach.domain.rules import (
     CheckinBefore,
@@ -70,10 +71,13 @@ def record_checkin_before(
 
 
 def record_checkin_after(
-    ctx: Context, session_id: str, pain: int, effort: int | None = None
+    ctx: Context, session_id: str, pain: int | None, effort: int | None = None
 ) -> CheckinRecord:
     """Store how much it hurt (0-10) and how hard it felt (0-10) after a session."""
-    check_scale(pain, "pain")
+    if pain is None and effort is None:
+        raise CheckinError("a check-out needs the pain after the session, the effort, or both")
+    if pain is not None:
+        check_scale(pain, "pain")
     if effort is not None:
         check_scale(effort, "effort")
     return checkin_repository(ctx).add_checkin(

@@ -95,6 +95,8 @@ def resume_offer(ctx: Context) -> SessionRecord | None:
     record = unfinished_session(ctx)
     if record is None or _now() - record.started_at > timedelta(hours=RESUME_OFFER_HOURS):
         return None
+    if len(record.done_indices) >= record.total_segments:
+        return None  # a session a symptom cut short has nothing left to offer
     return record
 
 
@@ -103,13 +105,10 @@ def resume_session(ctx: Context) -> ActiveSession:
     record = unfinished_session(ctx)
     if record is None:
         raise SessionStateError("there is no unfinished session to resume")
-    options = CompileOptions.from_dict(record.options)
-    timeline = plan_routine(ctx.library, record.routine_id, options)
-    if timeline.fingerprint() != record.fingerprint:
-        raise SessionStateError(
-            f"routine '{record.routine_id}' has changed since that session began, so its "
-            "steps no longer line up; start a new session instead"
-        )
+    from hipcoach.services.adaptation import rebuild_timeline
+
+    # The options it began with, the changes today's rules made, and any splices.
+    timeline = rebuild_timeline(ctx, record)
     pending = [i for i in range(len(timeline.segments)) if i not in record.done_indices]
     if not pending:
         ctx.journal.finish_session(record.id, "completed", ended_at=_now())
