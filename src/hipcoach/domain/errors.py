@@ -10,7 +10,12 @@ HipcoachError
 ├── PlanError             a plan request that cannot be honoured (bad days, weeks or time)
 ├── NoPlanError           a command that needs a plan, run before any plan exists
 ├── ScreenAnswerError     screen answers that do not fit the questions (domain.screening)
-└── SessionBlockedError   the screen or the rules block today's session (services.screening)
+├── SessionBlockedError   the screen blocks today's session (services.screening)
+├── SessionRefusedError   the check-in or the plan rules today's session out (services.starting)
+├── MeasurementError      an implausible measurement, date or label (domain.measurements)
+├── ReportError           a report that cannot be written where asked (report)
+├── DataImportError       an import file that is malformed or from a newer hipcoach (store.export)
+└── DataExportError       an export that cannot be written where asked (interop.files)
 
 Every message is written for the person at the keyboard; the CLI prints it as
 "Error: ..." and exits 1, the web API turns it into a 4xx.
