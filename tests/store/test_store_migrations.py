@@ -150,3 +150,19 @@ def test_upgrading_a_0001_journal_keeps_its_sessions(database_url: str) -> None:
         assert tuple(row) == ("morning-pry", None)
     finally:
         engine.dispose()
+
+
+def test_check_constraints_carry_their_names_once(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        migrate(engine)
+        inspector = inspect(engine)
+        names = [
+            check["name"]
+            for table in inspector.get_table_names()
+            for check in inspector.get_check_constraints(table)
+        ]
+        assert "ck_checkins_pain" in names
+        assert all(name.count("ck_") == 1 for name in names), names
+    finally:
+        engine.dispose()

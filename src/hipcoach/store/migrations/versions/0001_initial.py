@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "status IN ('in_progress', 'partial', 'completed')", name="ck_sessions_status"
+            "status IN ('in_progress', 'partial', 'completed')", name=op.f("ck_sessions_status")
         ),
         sa.ForeignKeyConstraint(
             ["profile_id"],
@@ -65,7 +65,9 @@ def upgrade() -> None:
         sa.Column("planned_seconds", sa.Integer(), nullable=False),
         sa.Column("elapsed_seconds", sa.Double(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("outcome IN ('completed', 'skipped')", name="ck_segment_events_outcome"),
+        sa.CheckConstraint(
+            "outcome IN ('completed', 'skipped')", name=op.f("ck_segment_events_outcome")
+        ),
         sa.ForeignKeyConstraint(
             ["profile_id"],
             ["profiles.id"],

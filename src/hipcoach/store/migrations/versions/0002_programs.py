@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("answers_json", sa.Text(), nullable=False),
         sa.Column("outcome_json", sa.Text(), nullable=False),
-        sa.CheckConstraint("status IN ('clear', 'caution', 'stop')", name="ck_screens_status"),
+        sa.CheckConstraint(
+            "status IN ('clear', 'caution', 'stop')", name=op.f("ck_screens_status")
+        ),
         _profile_fk("screens"),
         sa.PrimaryKeyConstraint("id", name="pk_screens"),
     )
@@ -56,8 +58,8 @@ def upgrade() -> None:
         sa.Column("time_of_day", sa.String(length=5), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
-        sa.CheckConstraint("status IN ('active', 'paused', 'ended')", name="ck_plans_status"),
-        sa.CheckConstraint("weeks BETWEEN 1 AND 52", name="ck_plans_weeks"),
+        sa.CheckConstraint("status IN ('active', 'paused', 'ended')", name=op.f("ck_plans_status")),
+        sa.CheckConstraint("weeks BETWEEN 1 AND 52", name=op.f("ck_plans_weeks")),
         _profile_fk("plans"),
         sa.PrimaryKeyConstraint("id", name="pk_plans"),
     )
@@ -72,12 +74,12 @@ def upgrade() -> None:
         sa.Column("pain", sa.Integer(), nullable=True),
         sa.Column("morning_after", sa.String(length=8), nullable=True),
         sa.Column("effort", sa.Integer(), nullable=True),
-        sa.CheckConstraint("moment IN ('before', 'after')", name="ck_checkins_moment"),
+        sa.CheckConstraint("moment IN ('before', 'after')", name=op.f("ck_checkins_moment")),
         sa.CheckConstraint(
-            "morning_after IN ('better', 'same', 'worse')", name="ck_checkins_morning_after"
+            "morning_after IN ('better', 'same', 'worse')", name=op.f("ck_checkins_morning_after")
         ),
-        sa.CheckConstraint("pain BETWEEN 0 AND 10", name="ck_checkins_pain"),
-        sa.CheckConstraint("effort BETWEEN 0 AND 10", name="ck_checkins_effort"),
+        sa.CheckConstraint("pain BETWEEN 0 AND 10", name=op.f("ck_checkins_pain")),
+        sa.CheckConstraint("effort BETWEEN 0 AND 10", name=op.f("ck_checkins_effort")),
         _profile_fk("checkins"),
         _session_fk("checkins"),
         sa.PrimaryKeyConstraint("id", name="pk_checkins"),
@@ -95,7 +97,7 @@ def upgrade() -> None:
         sa.Column("action", sa.Text(), nullable=False),
         sa.CheckConstraint(
             "symptom IN ('pinch', 'cramp', 'knee', 'pain', 'cannot_sit_tall')",
-            name="ck_symptom_events_symptom",
+            name=op.f("ck_symptom_events_symptom"),
         ),
         _profile_fk("symptom_events"),
         _session_fk("symptom_events"),

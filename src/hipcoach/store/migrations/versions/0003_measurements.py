@@ -33,7 +33,8 @@ def upgrade() -> None:
         sa.Column("position", sa.String(length=16), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "kind IN ('rom', 'sit_tall', 'pain', 'global_rating')", name="ck_measurements_kind"
+            "kind IN ('rom', 'sit_tall', 'pain', 'global_rating')",
+            name=op.f("ck_measurements_kind"),
         ),
         sa.ForeignKeyConstraint(
             ["profile_id"],

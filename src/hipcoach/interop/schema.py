@@ -1,0 +1,191 @@
+"""The hipcoach export file, version 1, as pydantic models: what an import accepts.
+
+One model per kind of record, one field per table column (less `profile_id`).
+Columns that hold JSON text in the journal (`options_json`, `answers_json`,
+`outcome_json`) appear as JSON values under the name without `_json`, so the
+file reads as plain JSON. Integer `id`s are the exporting journal's own; they
+only tie records together (`plan_id`, `session_id`) and may change on import.
+
+Validation is strict (a number in quotes is refused, not guessed at) so that a
+hand-edited file fails with the path of the field that is wrong. Text lengths
+and references are checked by the store, which knows the columns. A change to
+these models that an older hipcoach could not read needs a new SCHEMA_VERSION;
+a test fails when a table gains a column that is missing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+from hipcoach.store.records import OUTCOMES, SESSION_STATUSES
+from hipcoach.store.tables import (
+    CHECKIN_MOMENTS,
+    MEASURE_KINDS,
+    MORNING_AFTER,
+    PLAN_STATUSES,
+    SCREEN_STATUSES,
+    SYMPTOMS,
+)
+
+FORMAT = "hipcoach-export"
+SCHEMA_VERSION = 1
+
+
+def _one_of(values: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in values:
+            raise ValueError(f"'{value}' is not one of: {', '.join(values)}")
+        return value
+
+    return check
+
+
+Count = Annotated[int, Field(ge=0)]
+Score10 = Annotated[int, Field(ge=0, le=10)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Plan(_Record):
+    """A program toward a goal."""
+
+    id: int
+    goal_id: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    start_date: date
+    weeks: Annotated[int, Field(ge=1, le=52)]
+    weekdays: str
+    time_of_day: str | None
+    status: Annotated[str, AfterValidator(_one_of(PLAN_STATUSES))]
+    status_reason: str | None
+
+
+class Session(_Record):
+    """One guided session; `id` is a uuid kept as it is on import."""
+
+    id: str
+    routine_id: str
+    routine_name: str
+    options: JsonValue
+    fingerprint: str
+    total_segments: Count
+    total_seconds: Count
+    status: Annotated[str, AfterValidator(_one_of(SESSION_STATUSES))]
+    started_at: AwareDatetime
+    updated_at: AwareDatetime
+    ended_at: AwareDatetime | None
+    plan_id: int | None
+
+
+class SegmentEvent(_Record):
+    """What happened to one segment of a session."""
+
+    id: int
+    session_id: str
+    segment_index: Count
+    kind: str
+    exercise_id: str
+    side: str
+    outcome: Annotated[str, AfterValidator(_one_of(OUTCOMES))]
+    planned_seconds: Count
+    elapsed_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    recorded_at: AwareDatetime
+
+
+class Screen(_Record):
+    """One readiness screen: the answers and the outcome they led to."""
+
+    id: int
+    taken_at: AwareDatetime
+    status: Annotated[str, AfterValidator(_one_of(SCREEN_STATUSES))]
+    answers: JsonValue
+    outcome: JsonValue
+
+
+class Checkin(_Record):
+    """How the hip felt before or after a session."""
+
+    id: int
+    session_id: str | None
+    moment: Annotated[str, AfterValidator(_one_of(CHECKIN_MOMENTS))]
+    recorded_at: AwareDatetime
+    pain: Score10 | None
+    morning_after: Annotated[str, AfterValidator(_one_of(MORNING_AFTER))] | None
+    effort: Score10 | None
+
+
+class SymptomEvent(_Record):
+    """A symptom reported and what the rules did about it."""
+
+    id: int
+    session_id: str | None
+    segment_index: Count | None
+    symptom: Annotated[str, AfterValidator(_one_of(SYMPTOMS))]
+    recorded_at: AwareDatetime
+    rule_id: str
+    action: str
+
+
+class Measurement(_Record):
+    """One measured value; see the README for units and what each kind means."""
+
+    id: int
+    measured_at: AwareDatetime
+    recorded_at: AwareDatetime
+    kind: Annotated[str, AfterValidator(_one_of(MEASURE_KINDS))]
+    value: Number
+    unit: str
+    side: str | None
+    movement: str | None
+    method: str | None
+    position: str | None
+    note: str | None
+
+
+class QuestionnaireResponse(_Record):
+    """A completed questionnaire (the PSFS: {"items": [{"activity", "score"}]}) and its score."""
+
+    id: int
+    questionnaire_id: str
+    answered_at: AwareDatetime
+    answers: JsonValue
+    score: Number | None
+
+
+class Records(_Record):
+    """Every kind of record; a kind the profile has none of may be left out."""
+
+    plans: list[Plan] = []
+    sessions: list[Session] = []
+    segment_events: list[SegmentEvent] = []
+    screens: list[Screen] = []
+    checkins: list[Checkin] = []
+    symptom_events: list[SymptomEvent] = []
+    measurements: list[Measurement] = []
+    questionnaire_responses: list[QuestionnaireResponse] = []
+
+
+class Profile(_Record):
+    """Whose data this was; an import goes into the current profile whatever its name."""
+
+    name: Annotated[str, Field(min_length=1)]
+    created_at: AwareDatetime
+
+
+class ExportFile(_Record):
+    """The whole file."""
+
+    format: Literal["hipcoach-export"]
+    schema_version: Literal[1]
+    exported_at: AwareDatetime
+    hipcoach_version: str | None = None
+    profile: Profile
+    records: Records
