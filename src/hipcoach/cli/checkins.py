@@ -95,7 +95,11 @@ def ask_checkin() -> tuple[int | None, str | None]:
 
 def ask_after() -> tuple[int | None, int | None]:
     """Ask, after a session, for pain (0-10) and how hard it felt (0-10); Enter skips."""
-    pain = typer.prompt("Pain in the hip now, 0-10 (Enter to skip)", default="", show_default=False)
+    pain = typer.prompt(
+        "Pain in the hip now, after the session, 0-10 (Enter to skip)",
+        default="",
+        show_default=False,
+    )
     effort = typer.prompt(
         "How hard did that feel, 0 (easy) to 10 (all out)? (Enter to skip)",
         default="",

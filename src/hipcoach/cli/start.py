@@ -151,7 +151,9 @@ def _show_changes(ctx: Context, prepared: Prepared, out: Console) -> None:
     if changes:
         out.print("Today's session is adjusted:", style="bold")
         # Rule ids are shown in [brackets]: plain text, not Rich markup.
-        for line in explain(ctx.library, prepared.decision):
+        steps = ctx.library.routine(prepared.routine_id).steps
+        present = {step.exercise_id for step in steps}
+        for line in explain(ctx.library, prepared.decision, present):
             out.print(f"  {line}", markup=False, highlight=False)
 
 

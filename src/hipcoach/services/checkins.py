@@ -192,12 +192,15 @@ def report_outside_session(
     return StandaloneReport(record, tuple(fired), readiness_decision(ctx, today))
 
 
-def explain(library: Library, decision: Decision) -> list[str]:
-    """The decision for people: each rule that fired with its reason, then the changes."""
+def explain(library: Library, decision: Decision, present: set[str] | None = None) -> list[str]:
+    """The decision for people: each rule that fired with its reason, then the changes.
+
+    `present` names the exercises of the routine at hand, so only changes to them are listed.
+    """
     lines = [f"{decision.verdict.value.upper()}"]
     for rule_id, reason in dict.fromkeys((a.rule_id, a.reason) for a in decision.adjustments):
         lines.append(f"  {reason} [{rule_id}]")
-    changes = describe(library, decision.adjustments)
+    changes = describe(library, decision.adjustments, present)
     if changes:
         lines.append("  Changes: " + "; ".join(changes) + ".")
     return lines
