@@ -73,6 +73,7 @@ from hipcoach.cli import (  # noqa: E402
     programs,
     progress,
     screening,
+    serve,
     session,
     start,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "programs",
     "progress",
     "screening",
+    "serve",
     "session",
     "start",
 ]
