@@ -9,17 +9,16 @@ mid-session change, so a resumed session recompiles to the same spliced plan.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.store.repository import Repository, utc
 from hipcoach.store.tables import (
     CHECKIN_MOMENTS,
     MORNING_AFTER,
@@ -98,11 +97,8 @@ class SessionPlan:
     replaced_from: int
 
 
-class CheckinRepository:
+class CheckinRepository(Repository):
     """Reads and writes check-ins and symptom events through one SQLAlchemy engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
 
     def add_checkin(
         self,
@@ -129,7 +125,7 @@ class CheckinRepository:
                 profile_id=profile_id,
                 session_id=session_id,
                 moment=moment,
-                recorded_at=_utc(recorded_at),
+                recorded_at=utc(recorded_at),
                 pain=pain,
                 morning_after=morning_after,
                 effort=effort,
@@ -163,7 +159,7 @@ class CheckinRepository:
                 session_id=session_id,
                 segment_index=segment_index,
                 symptom=symptom,
-                recorded_at=_utc(recorded_at),
+                recorded_at=utc(recorded_at),
                 rule_id=rule_id,
                 action=action,
             )
@@ -175,7 +171,7 @@ class CheckinRepository:
 
     def recent(self, profile_id: int, since: datetime) -> RecentActivity:
         """Sessions started, check-ins and symptoms recorded since `since`, oldest first."""
-        start = _utc(since)
+        start = utc(since)
         with self._transaction("read the check-ins") as db:
             sessions = db.execute(
                 select(SessionRow.id, SessionRow.started_at, SessionRow.status)
@@ -208,15 +204,6 @@ class CheckinRepository:
             )
             return tuple(_symptom(r) for r in rows)
 
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Session]:
-        try:
-            with Session(self.engine, expire_on_commit=False) as db, db.begin():
-                yield db
-        except SQLAlchemyError as exc:
-            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-            raise StoreError(f"could not {action} in the journal: {reason}") from exc
-
 
 def update_session_plan(engine: Engine, plan: SessionPlan) -> None:
     """Rewrite a session's plan (options, fingerprint, length) on its own, in one transaction.
@@ -243,7 +230,7 @@ def _write_plan(db: Session, plan: SessionPlan) -> None:
     session.fingerprint = plan.fingerprint
     session.total_segments = plan.total_segments
     session.total_seconds = plan.total_seconds
-    session.updated_at = _utc(None)
+    session.updated_at = utc(None)
     # Anything recorded from the splice point on (after going back, say) described
     # segments of the old plan; left in place it would mark new segments as done.
     db.execute(
@@ -284,11 +271,3 @@ def _symptom(row: SymptomEventRow) -> SymptomRecord:
         row.rule_id,
         row.action,
     )
-
-
-def _utc(moment: datetime | None) -> datetime:
-    if moment is None:
-        return datetime.now(UTC)
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise StoreError("timestamps must be timezone-aware (got a naive datetime)")
-    return moment.astimezone(UTC)

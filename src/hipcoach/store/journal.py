@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Self, cast
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hipcoach.domain.errors import StoreError
@@ -31,14 +30,12 @@ from hipcoach.store.records import (
     SessionRecord,
     SessionStatus,
 )
+from hipcoach.store.repository import Repository, now, utc
 from hipcoach.store.tables import ProfileRow, SegmentEventRow, SessionRow
 
 
-class Journal:
+class Journal(Repository):
     """Reads and writes the session journal through one SQLAlchemy engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
 
     def close(self) -> None:
         """Close the engine's pooled connections; the journal is not used afterwards."""
@@ -61,7 +58,7 @@ class Journal:
                 return ProfileRecord(id=found.id, name=found.name)
         try:
             with self._transaction("create the profile") as db:
-                row = ProfileRow(name=name, created_at=_now())
+                row = ProfileRow(name=name, created_at=now())
                 db.add(row)
                 db.flush()
                 return ProfileRecord(id=row.id, name=row.name)
@@ -91,7 +88,7 @@ class Journal:
             raise StoreError(f"session options cannot be stored as JSON: {exc}") from None
         if total_segments < 0 or total_seconds < 0:
             raise StoreError("a session cannot have a negative length")
-        started = _utc(started_at)
+        started = utc(started_at)
         session_id = uuid.uuid4().hex
         with self._transaction("start the session") as db:
             if db.get(ProfileRow, profile_id) is None:
@@ -135,7 +132,7 @@ class Journal:
             raise StoreError(f"unknown segment outcome '{outcome}'; expected one of {OUTCOMES}")
         if not math.isfinite(elapsed_seconds) or elapsed_seconds < 0 or planned_seconds < 0:
             raise StoreError("segment times must be finite and not negative")
-        recorded = _utc(recorded_at)
+        recorded = utc(recorded_at)
         with self._transaction("record the segment") as db:
             session = _session_row(db, session_id)
             if not 0 <= segment_index < session.total_segments:
@@ -164,7 +161,7 @@ class Journal:
         """Close a session as 'completed' or 'partial'."""
         if status not in FINAL_STATUSES:
             raise StoreError(f"a session ends as one of {FINAL_STATUSES}, not '{status}'")
-        ended = _utc(ended_at)
+        ended = utc(ended_at)
         with self._transaction("finish the session") as db:
             session = _session_row(db, session_id)
             session.status = status
@@ -218,16 +215,6 @@ class Journal:
                 )
             ]
 
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Session]:
-        """A session that commits on success and turns database errors into StoreError."""
-        try:
-            with Session(self.engine, expire_on_commit=False) as db, db.begin():
-                yield db
-        except SQLAlchemyError as exc:
-            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-            raise StoreError(f"could not {action} in the journal: {reason}") from exc
-
 
 def _session_row(db: Session, session_id: str) -> SessionRow:
     session = db.get(SessionRow, session_id)
@@ -270,16 +257,3 @@ def _session_record(db: Session, session: SessionRow) -> SessionRecord:
         skipped_count=skipped,
         time_spent_seconds=spent,
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(moment: datetime | None) -> datetime:
-    """`moment` in UTC, or now; naive datetimes are refused rather than guessed at."""
-    if moment is None:
-        return _now()
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise StoreError("journal timestamps must be timezone-aware (got a naive datetime)")
-    return moment.astimezone(UTC)

@@ -13,15 +13,12 @@ sit_tall in `score`; global_rating in `percent`; the PSFS is questionnaire
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from hipcoach.domain.errors import StoreError
 from hipcoach.domain.measurements import (
@@ -36,6 +33,7 @@ from hipcoach.domain.measurements import (
     RomMeasurement,
     ScoreMeasurement,
 )
+from hipcoach.store.repository import Repository, utc
 from hipcoach.store.tables import MeasurementRow, ProfileRow, QuestionnaireResponseRow
 
 PSFS_ID = "psfs"
@@ -117,11 +115,8 @@ def psfs_answers(response: PsfsResponse) -> dict[str, Any]:
     return {"items": [{"activity": i.activity, "score": i.score} for i in response.items]}
 
 
-class MeasurementRepository:
+class MeasurementRepository(Repository):
     """Reads and writes measurements and questionnaire responses through one engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
 
     def add_sitting(
         self,
@@ -132,14 +127,14 @@ class MeasurementRepository:
         recorded_at: datetime | None = None,
     ) -> Sitting:
         """Store validated values in one transaction: all of them, or none."""
-        recorded = _utc(recorded_at)
+        recorded = utc(recorded_at)
         rows = [_angle_row(profile_id, m, recorded) for m in angles]
         rows += [_score_row(profile_id, m, recorded) for m in scores]
         responses = [
             QuestionnaireResponseRow(
                 profile_id=profile_id,
                 questionnaire_id=PSFS_ID,
-                answered_at=_utc(r.answered_at),
+                answered_at=utc(r.answered_at),
                 answers_json=json.dumps(psfs_answers(r), ensure_ascii=False),
                 score=r.score,
             )
@@ -171,7 +166,7 @@ class MeasurementRepository:
         row = QuestionnaireResponseRow(
             profile_id=profile_id,
             questionnaire_id=questionnaire_id,
-            answered_at=_utc(answered_at),
+            answered_at=utc(answered_at),
             answers_json=answers_json,
             score=score,
         )
@@ -190,7 +185,7 @@ class MeasurementRepository:
         if kind is not None:
             query = query.where(MeasurementRow.kind == kind.value)
         if since is not None:
-            query = query.where(MeasurementRow.measured_at >= _utc(since))
+            query = query.where(MeasurementRow.measured_at >= utc(since))
         query = query.order_by(MeasurementRow.measured_at, MeasurementRow.id)
         with self._transaction("read the measurements") as db:
             return [_measurement_record(r) for r in db.scalars(query)]
@@ -208,21 +203,11 @@ class MeasurementRepository:
         with self._transaction("read the questionnaire responses") as db:
             return [_response_record(r) for r in db.scalars(query)]
 
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Session]:
-        """A session that commits on success and turns database errors into StoreError."""
-        try:
-            with Session(self.engine, expire_on_commit=False) as db, db.begin():
-                yield db
-        except SQLAlchemyError as exc:
-            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-            raise StoreError(f"could not {action}: {reason}") from exc
-
 
 def _angle_row(profile_id: int, m: RomMeasurement, recorded: datetime) -> MeasurementRow:
     return MeasurementRow(
         profile_id=profile_id,
-        measured_at=_utc(m.measured_at),
+        measured_at=utc(m.measured_at),
         recorded_at=recorded,
         kind=Kind.ROM.value,
         value=float(m.degrees),
@@ -240,7 +225,7 @@ def _score_row(profile_id: int, m: ScoreMeasurement, recorded: datetime) -> Meas
         raise StoreError("an angle is stored as a RomMeasurement, with its method and position")
     return MeasurementRow(
         profile_id=profile_id,
-        measured_at=_utc(m.measured_at),
+        measured_at=utc(m.measured_at),
         recorded_at=recorded,
         kind=m.kind.value,
         value=float(m.value),
@@ -257,8 +242,8 @@ def _measurement_record(row: MeasurementRow) -> MeasurementRecord:
     return MeasurementRecord(
         id=row.id,
         profile_id=row.profile_id,
-        measured_at=_utc(row.measured_at),
-        recorded_at=_utc(row.recorded_at),
+        measured_at=utc(row.measured_at),
+        recorded_at=utc(row.recorded_at),
         kind=row.kind,
         value=row.value,
         unit=row.unit,
@@ -275,16 +260,7 @@ def _response_record(row: QuestionnaireResponseRow) -> ResponseRecord:
         id=row.id,
         profile_id=row.profile_id,
         questionnaire_id=row.questionnaire_id,
-        answered_at=_utc(row.answered_at),
+        answered_at=utc(row.answered_at),
         answers=json.loads(row.answers_json),
         score=row.score,
     )
-
-
-def _utc(moment: datetime | None) -> datetime:
-    """`moment` in UTC, or now; naive datetimes are refused rather than guessed at."""
-    if moment is None:
-        return datetime.now(UTC)
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise StoreError("measurement times must be timezone-aware (got a naive datetime)")
-    return moment.astimezone(UTC)

@@ -6,16 +6,14 @@ before it returns, and hands back frozen records, never ORM objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from sqlalchemy import Engine, or_, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.store.repository import Repository, utc
 from hipcoach.store.tables import PLAN_STATUSES, PlanRow, ProfileRow, SessionRow
 
 
@@ -47,11 +45,8 @@ class PlanSessionRecord:
     plan_id: int | None
 
 
-class PlanRepository:
+class PlanRepository(Repository):
     """Reads and writes plans through one SQLAlchemy engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
 
     def create(
         self,
@@ -64,7 +59,7 @@ class PlanRepository:
         now: datetime | None = None,
     ) -> PlanRecord:
         """Store a new active plan, ending the profile's current one in the same transaction."""
-        moment = _utc(now)
+        moment = utc(now)
         with self._transaction("create the plan") as db:
             if db.get(ProfileRow, profile_id) is None:
                 raise StoreError(f"no profile with id {profile_id}")
@@ -123,7 +118,7 @@ class PlanRepository:
                 raise StoreError(f"plan {plan_id} has ended; make a new plan instead")
             row.status = status
             row.status_reason = reason
-            row.updated_at = _utc(now)
+            row.updated_at = utc(now)
             return _record(row)
 
     def link_session(self, session_id: str, plan_id: int) -> None:
@@ -180,16 +175,6 @@ class PlanRepository:
             if s.status == "completed" and (s.plan_id == plan.id or s.routine_id == routine_id)
         )
 
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Session]:
-        """A session that commits on success and turns database errors into StoreError."""
-        try:
-            with Session(self.engine, expire_on_commit=False) as db, db.begin():
-                yield db
-        except SQLAlchemyError as exc:
-            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-            raise StoreError(f"could not {action} in the journal: {reason}") from exc
-
 
 def _plan_row(db: Session, plan_id: int) -> PlanRow:
     row = db.get(PlanRow, plan_id)
@@ -212,11 +197,3 @@ def _record(row: PlanRow) -> PlanRecord:
         status=row.status,
         status_reason=row.status_reason,
     )
-
-
-def _utc(moment: datetime | None) -> datetime:
-    if moment is None:
-        return datetime.now(UTC)
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise StoreError("plan timestamps must be timezone-aware (got a naive datetime)")
-    return moment.astimezone(UTC)

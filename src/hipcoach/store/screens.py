@@ -8,19 +8,17 @@ even after the rules in screening.toml change. Each write is one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind
 from hipcoach.domain.errors import StoreError
 from hipcoach.domain.screening import Answer, FlagLevel, Readiness, ScreenOutcome, ScreenReason
+from hipcoach.store.repository import Repository
 from hipcoach.store.tables import ProfileRow, ScreenRow
 
 
@@ -94,11 +92,8 @@ def outcome_from_dict(data: Mapping[str, Any]) -> ScreenOutcome:
     )
 
 
-class ScreenRepository:
+class ScreenRepository(Repository):
     """Reads and writes readiness screens through one SQLAlchemy engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
 
     def save(
         self,
@@ -144,16 +139,6 @@ class ScreenRepository:
         )
         with self._transaction("read the screens") as db:
             return [_record(row) for row in db.scalars(query)]
-
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Session]:
-        """A session that commits on success and turns database errors into StoreError."""
-        try:
-            with Session(self.engine, expire_on_commit=False) as db, db.begin():
-                yield db
-        except SQLAlchemyError as exc:
-            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-            raise StoreError(f"could not {action} in the journal: {reason}") from exc
 
 
 def _record(row: ScreenRow) -> StoredScreen:
