@@ -1,7 +1,245 @@
-"""API routes: program."""
+"""API routes: today, the readiness screen, check-ins between sessions, goals and the plan."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import Field
+
+from hipcoach.domain.errors import HipcoachError, NoPlanError
+from hipcoach.web.api.library import StrictBody
+from hipcoach.web.deps import Ctx
+
+router = APIRouter(tags=["program"])
+
+NO_PLAN_HINT = (
+    "There is no plan yet: pick a goal on the Plan page (or run hipcoach plan new --goal GOAL). "
+    "Without a plan, a session plays the morning pry."
+)
+
+
+class FieldError(HipcoachError):
+    """A service's refusal that names the request field it is about."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ScreenAnswers(StrictBody):
+    """Answers by question id: yes/no questions take true or false, the others a choice."""
+
+    answers: dict[str, bool | str] = Field(max_length=100)
+
+
+class Checkin(StrictBody):
+    """A report between sessions (the next morning, say): pain, the morning after, symptoms."""
+
+    pain: int | None = Field(None, ge=0, le=10)
+    morning_after: Literal["better", "same", "worse"] | None = None
+    symptoms: list[Literal["pinch", "cramp", "knee", "pain", "cannot-sit-tall"]] = Field(
+        default_factory=list, max_length=5
+    )
+
+
+class NewPlan(StrictBody):
+    """A plan for a goal; it replaces the current one."""
+
+    goal: str = Field(min_length=1, max_length=100)
+    days: str | None = Field(None, max_length=100, description="mon,wed,fri, daily or weekdays.")
+    time: str | None = Field(None, max_length=5, description="HH:MM, 24-hour clock.")
+    weeks: int | None = Field(None, ge=1, le=52)
+    start: dt.date | None = None
+
+
+class Pause(StrictBody):
+    """Why the plan is paused; shown on the days it blocks."""
+
+    reason: str = Field("you paused it", min_length=1, max_length=200)
+
+
+@router.get("/today", summary="Today: the screen's status and the plan's session")
+def today(ctx: Ctx, date: dt.date | None = None) -> dict[str, Any]:
+    """The same figures as the Today page; `plan` is null without a plan."""
+    from hipcoach.services.programs import local_today, today_view
+
+    day = date or local_today()
+    try:
+        plan: dict[str, Any] | None = today_view(ctx, day).to_dict()
+    except NoPlanError:
+        plan = None
+    return {
+        "date": day.isoformat(),
+        "screen": _status(ctx, day),
+        "plan": plan,
+        "no_plan_hint": NO_PLAN_HINT if plan is None else None,
+    }
+
+
+@router.get("/screen/questions", summary="The readiness screen's questions")
+def screen_questions(ctx: Ctx) -> dict[str, Any]:
+    """Every question in the order asked; `follows` names the questions it follows up."""
+    from hipcoach.services.screening import screening_form
+
+    form = screening_form(ctx)
+    return {
+        "id": form.id,
+        "version": form.version,
+        "title": form.title,
+        "intro": form.intro,
+        "max_age_days": form.max_age_days,
+        "questions": [
+            {
+                "id": q.id,
+                "prompt": q.prompt,
+                "help": q.help,
+                "type": q.type.value,
+                "options": list(q.options),
+                "follows": list(q.follows),
+                "expects": q.expects(),
+            }
+            for q in form.questions
+        ],
+    }
+
+
+@router.get("/screen", summary="The latest screen and whether one is due")
+def screen(ctx: Ctx) -> dict[str, Any]:
+    """Whether a screen is due, why, and the latest one in full."""
+    from hipcoach.services.programs import local_today
+
+    return _status(ctx, local_today())
+
+
+@router.post("/screen", status_code=201, summary="Take the readiness screen")
+def take_screen(ctx: Ctx, body: ScreenAnswers) -> dict[str, Any]:
+    """Evaluate and store the answers; bad or missing answers store nothing (422)."""
+    from hipcoach.domain.screening import ScreenAnswerError
+    from hipcoach.services import screening
+    from hipcoach.services.programs import local_today
+
+    try:
+        stored = screening.take_screen(ctx, body.answers)
+    except ScreenAnswerError as exc:
+        first = exc.question_ids[0] if exc.question_ids else ""
+        raise FieldError(f"{exc}. Nothing was stored.", f"answers.{first}".rstrip(".")) from None
+    status = screening.screen_status(ctx, local_today())
+    valid = str(status.valid_until) if status.valid_until else None
+    return {**screening.screen_view(stored), "valid_until": valid}
+
+
+@router.post("/checkins", status_code=201, summary="Check in between sessions")
+def checkin(ctx: Ctx, body: Checkin) -> dict[str, Any]:
+    """Record pain, the morning after and symptoms; answers what the next session will be."""
+    from hipcoach.services import checkins
+    from hipcoach.services.programs import local_today
+
+    if body.pain is None and body.morning_after is None and not body.symptoms:
+        raise FieldError("nothing to record: give pain, morning_after or symptoms", "body")
+    report = checkins.report_outside_session(
+        ctx, local_today(), body.pain, body.morning_after, body.symptoms
+    )
+    record = report.checkin
+    return {
+        "checkin": None
+        if record is None
+        else {
+            "recorded_at": record.recorded_at.isoformat(),
+            "pain": record.pain,
+            "morning_after": record.morning_after,
+        },
+        "symptom_rules": list(report.symptoms),
+        "next_session": checkins.decision_dict(ctx.library, report.decision),
+    }
+
+
+@router.get("/goals", summary="The goals a plan can aim at")
+def goals(ctx: Ctx) -> list[dict[str, Any]]:
+    """Each goal with its routine, how often, and how many levels it climbs."""
+    from hipcoach.services.programs import goals as all_goals
+
+    return [
+        {
+            "id": g.id,
+            "name": g.name,
+            "summary": g.summary,
+            "routine": g.routine_id,
+            "frequency": g.frequency,
+            "levels": len(g.levels),
+            "default_weeks": g.default_weeks,
+        }
+        for g in all_goals(ctx).values()
+    ]
+
+
+@router.get("/plan", summary="The current plan", responses={404: {}})
+def plan(ctx: Ctx, date: Annotated[dt.date | None, Query()] = None) -> dict[str, Any]:
+    """The schedule marked done or missed, the level and why, adherence; 404 without a plan."""
+    from hipcoach.services.programs import show_plan
+
+    return show_plan(ctx, date).to_dict()
+
+
+@router.post("/plan", status_code=201, summary="Make a plan")
+def new_plan(ctx: Ctx, body: NewPlan) -> dict[str, Any]:
+    """Check everything, then store the plan (ending the current one)."""
+    from hipcoach.domain.errors import UnknownIdError
+    from hipcoach.services.programs import new_plan as make
+
+    try:
+        view = make(
+            ctx, body.goal, days=body.days, time=body.time, weeks=body.weeks, start=body.start
+        )
+    except UnknownIdError as exc:
+        raise FieldError(str(exc), "goal") from None  # a bad value in a body is a 422, not a 404
+    return view.to_dict()
+
+
+@router.post("/plan/pause", summary="Pause the plan", responses={404: {}})
+def pause_plan(ctx: Ctx, body: Pause | None = None) -> dict[str, Any]:
+    """No sessions until it is resumed."""
+    from hipcoach.services.programs import set_plan_status
+
+    return set_plan_status(ctx, "paused", body.reason if body else "you paused it").to_dict()
+
+
+@router.post("/plan/resume", summary="Resume the plan", responses={404: {}})
+def resume_plan(ctx: Ctx) -> dict[str, Any]:
+    """Take a paused plan up again."""
+    from hipcoach.services.programs import set_plan_status
+
+    return set_plan_status(ctx, "active").to_dict()
+
+
+@router.get(
+    "/plan.ics",
+    summary="The plan as an iCalendar file",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, 404: {}},
+)
+def plan_ics(ctx: Ctx) -> Response:
+    """One event per planned session, with a reminder; import it into any calendar."""
+    from hipcoach.services.calendar import plan_ics as ics
+
+    return Response(
+        ics(ctx),
+        media_type="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="hipcoach-plan.ics"'},
+    )
+
+
+def _status(ctx: Ctx, day: dt.date) -> dict[str, Any]:
+    from hipcoach.services.screening import screen_status, screen_view
+
+    status = screen_status(ctx, day)
+    latest = status.latest
+    return {
+        "due": status.due,
+        "why": status.why,
+        "status": latest.outcome.status.value if latest else None,
+        "valid_until": str(status.valid_until) if status.valid_until else None,
+        "latest": screen_view(latest) if latest else None,
+    }

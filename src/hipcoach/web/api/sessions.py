@@ -1,7 +1,241 @@
-"""API routes: sessions."""
+"""API routes: the browser player's sessions (start, save each segment, symptoms, finish)
+and the history.
+
+Every segment is saved as it ends, so a reload asks `GET /sessions/current` and
+carries on at `start_index`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from hipcoach.web.api.library import DoseOptions, StrictBody
+from hipcoach.web.deps import Ctx
+
+router = APIRouter(tags=["sessions"])
+
+Pain = Field(None, ge=0, le=10, description="0 (none) to 10 (the worst).")
+
+
+class CheckinBefore(StrictBody):
+    """The check-in before a session; it may make the session easier, or stop it."""
+
+    pain_now: int | None = Pain
+    morning_after: Literal["better", "same", "worse"] | None = None
+
+
+class StartSession(StrictBody):
+    """Which routine (none: today's plan, else the morning pry), its dose, and the check-in."""
+
+    routine_id: str | None = Field(None, min_length=1, max_length=100)
+    options: DoseOptions | None = None
+    checkin: CheckinBefore | None = None
+
+
+class Change(BaseModel):
+    """A rule that changed the session, and why."""
+
+    rule_id: str
+    reason: str
+    kind: str
+
+
+class LiveSessionOut(BaseModel):
+    """A session for the player: its timeline and where to carry on."""
+
+    session_id: str
+    status: str
+    timeline: dict[str, Any]
+    start_index: int
+    done_indices: list[int]
+    changes: list[Change]
+    notes: list[str]
+    time_scale: float
+    resumable: bool = False
+
+
+class SaveSegment(StrictBody):
+    """What happened to one segment of the current timeline."""
+
+    index: int = Field(ge=0, le=100_000)
+    outcome: Literal["completed", "skipped"]
+    elapsed_seconds: float = Field(ge=0, le=86_400, allow_inf_nan=False)
+
+
+class SegmentSaved(BaseModel):
+    """How many segments are saved, of how many."""
+
+    done: int
+    total: int
+
+
+class ReportSymptom(StrictBody):
+    """A symptom pressed during the session, at the segment that was playing."""
+
+    symptom: Literal["pinch", "cramp", "knee", "pain"]
+    segment_index: int = Field(ge=0, le=100_000)
+
+
+class SymptomOut(BaseModel):
+    """The session from here on, what to tell the person, and the rules that fired."""
+
+    timeline: dict[str, Any]
+    message: str
+    end_session: bool
+    rule_ids: list[str]
+
+
+class Finish(StrictBody):
+    """Whether the session reached its end."""
+
+    completed: bool
+
+
+class Finished(BaseModel):
+    """The session as closed."""
+
+    session_id: str
+    status: str
+    segments_done: int
+    segments_total: int
+
+
+class Checkout(StrictBody):
+    """How it hurt and how hard it felt after the session; at least one."""
+
+    pain: int | None = Pain
+    effort: int | None = Field(None, ge=0, le=10, description="0 (easy) to 10 (all out).")
+
+
+class CheckoutOut(BaseModel):
+    """The check-out as stored."""
+
+    session_id: str
+    recorded_at: str
+    pain: int | None
+    effort: int | None
+
+
+@router.post("/sessions", status_code=201, summary="Start a session")
+def start_session(ctx: Ctx, body: StartSession) -> LiveSessionOut:
+    """Screen, check-in and plan decide the session; 403 with reasons when none may run."""
+    from hipcoach.services.live import start_live
+    from hipcoach.services.programs import local_today
+
+    options = body.options or DoseOptions.model_validate({})
+    checkin = body.checkin or CheckinBefore.model_validate({})
+    live = start_live(
+        ctx,
+        local_today(),
+        body.routine_id,
+        options.to_options(),
+        checkin.pain_now,
+        checkin.morning_after,
+    )
+    return LiveSessionOut(**live.to_dict())
+
+
+@router.get("/sessions/current", summary="The session to resume", responses={404: {}})
+def current_session(ctx: Ctx) -> LiveSessionOut:
+    """The newest unfinished session with something left to play; 404 when there is none."""
+    from hipcoach.services.live import current_live
+
+    live = current_live(ctx)
+    if live is None:
+        raise HTTPException(404, "there is no unfinished session to resume")
+    return LiveSessionOut(**live.to_dict(), resumable=True)
+
+
+@router.get("/sessions/{session_id}", summary="One session", responses={404: {}})
+def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
+    """The session's current timeline and the segments already saved."""
+    from hipcoach.services.live import live_session
+
+    live = live_session(ctx, session_id)
+    return LiveSessionOut(
+        **live.to_dict(), resumable=not live.finished and live.status != "completed"
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/segments", summary="Save one segment", responses={404: {}, 409: {}}
+)
+def save_segment(ctx: Ctx, session_id: str, body: SaveSegment) -> SegmentSaved:
+    """Saved the moment it ends; 409 for an index outside the current timeline."""
+    from hipcoach.services.live import record_live_segment
+
+    done, total = record_live_segment(
+        ctx, session_id, body.index, body.outcome, body.elapsed_seconds
+    )
+    return SegmentSaved(done=done, total=total)
+
+
+@router.post(
+    "/sessions/{session_id}/symptoms", summary="Report a symptom", responses={404: {}, 409: {}}
+)
+def report_symptom(ctx: Ctx, session_id: str, body: ReportSymptom) -> SymptomOut:
+    """The rules applied on the spot: the rest of the session is replaced from that segment."""
+    from hipcoach.services.live import report_live_symptom
+
+    response = report_live_symptom(ctx, session_id, body.segment_index, body.symptom)
+    return SymptomOut(
+        timeline=response.timeline.to_dict(),
+        message=response.message,
+        end_session=response.end_session,
+        rule_ids=list(dict.fromkeys([response.rule_id, *response.decision.rule_ids])),
+    )
+
+
+@router.post("/sessions/{session_id}/finish", summary="Finish a session", responses={404: {}})
+def finish_session(ctx: Ctx, session_id: str, body: Finish) -> Finished:
+    """Close the session as completed or partial."""
+    from hipcoach.services.live import finish_live
+
+    record = finish_live(ctx, session_id, body.completed)
+    return Finished(
+        session_id=record.id,
+        status=record.status,
+        segments_done=len(record.done_indices),
+        segments_total=record.total_segments,
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/checkout", status_code=201, summary="Check out", responses={404: {}}
+)
+def checkout(ctx: Ctx, session_id: str, body: Checkout) -> CheckoutOut:
+    """Pain and effort after the session; they steer the next sessions."""
+    from hipcoach.services.live import checkout_live
+
+    record = checkout_live(ctx, session_id, body.pain, body.effort)
+    return CheckoutOut(
+        session_id=session_id,
+        recorded_at=record.recorded_at.isoformat(),
+        pain=record.pain,
+        effort=record.effort,
+    )
+
+
+@router.get("/history", summary="Past sessions, newest first")
+def history(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=10_000)] = 50) -> list[dict[str, Any]]:
+    """What was done, when, and how much of it."""
+    from hipcoach import services
+
+    return [
+        {
+            "session_id": r.session_id,
+            "date": r.started_at.isoformat(),
+            "routine": r.routine_id,
+            "routine_name": r.routine_name,
+            "status": r.status,
+            "resumable": r.resumable,
+            "segments_done": r.segments_done,
+            "segments_completed": r.segments_completed,
+            "segments_total": r.segments_total,
+            "time_spent_seconds": round(r.time_spent_seconds, 1),
+        }
+        for r in services.history(ctx, limit)
+    ]
