@@ -152,11 +152,13 @@ def current_session(ctx: Ctx) -> LiveSessionOut:
 @router.get("/sessions/{session_id}", summary="One session", responses={404: {}})
 def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
     """The session's current timeline and the segments already saved."""
-    from hipcoach.services.live import live_session
+    from hipcoach.services.live import current_live, live_session
 
     live = live_session(ctx, session_id)
+    # Resumable means what /sessions/current offers: the newest, with something left.
+    current = current_live(ctx)
     return LiveSessionOut(
-        **live.to_dict(), resumable=not live.finished and live.status != "completed"
+        **live.to_dict(), resumable=current is not None and current.session_id == session_id
     )
 
 
