@@ -1,7 +1,417 @@
-"""Pages: pages_main."""
+"""The server-rendered pages: Today, Screen, Library, Plan, Progress, Measure and Settings.
+
+Each page calls the same services as its JSON twin under /api/v1 and only
+shapes the result for the template; forms post back here and redirect (or
+re-render with the error next to its field), so every page works without JS.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hipcoach.domain.errors import HipcoachError, NoPlanError, UnknownIdError
+from hipcoach.web.deps import Ctx
+from hipcoach.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Which measure input a refused value belongs next to, by the words its message starts with.
+MEASURE_FIELDS = (
+    ("left IR", "left_ir"),
+    ("left ER", "left_er"),
+    ("right IR", "right_ir"),
+    ("right ER", "right_er"),
+    ("pain", "pain"),
+    ("global rating", "global_rating"),
+    ("sit-tall", "sit_tall"),
+    ("the score for", "psfs"),
+    ("each PSFS", "psfs"),
+    ("PSFS", "psfs"),
+    ("--at", "at"),
+    ("unknown method", "method"),
+    ("unknown position", "position"),
+)
+
+
+def _blank(value: str | None) -> str | None:
+    """Form values arrive as strings; an empty one means "not given"."""
+    return value.strip() if value and value.strip() else None
+
+
+@router.get("/", response_class=HTMLResponse)
+def today_page(
+    request: Request, ctx: Ctx, pain_now: str | None = None, morning_after: str | None = None
+) -> Response:
+    """Today: the screen, a check-in that previews its effect, the session and its reasons."""
+    from hipcoach.services.checkins import decision_dict, readiness_decision
+    from hipcoach.services.programs import local_today, today_view
+    from hipcoach.services.screening import screen_decision, screen_status
+    from hipcoach.services.sessions import history, list_routines, resume_offer
+    from hipcoach.views import format_duration
+
+    day = local_today()
+    pain, morning = _blank(pain_now), _blank(morning_after)
+    checkin_error = None
+    try:
+        pain_value = int(pain) if pain is not None else None
+    except ValueError:
+        pain_value = None
+        checkin_error = f"pain now must be a whole number from 0 to 10; got {pain}"
+    plan: dict[str, Any] | None = None
+    decision: dict[str, Any] | None = None
+    try:
+        plan = today_view(ctx, day, pain_value, morning).to_dict()
+    except NoPlanError:
+        pass
+    except HipcoachError as exc:  # A bad check-in value: say so and show the plain day.
+        checkin_error, pain_value, morning = str(exc), None, None
+        plan = _plan_or_none(ctx, day)
+    if plan is None:  # No plan: the screen and the check-in rules still decide the day.
+        blocked = screen_decision(ctx, day)
+        chosen = blocked if blocked.blocked else readiness_decision(ctx, day, pain_value, morning)
+        decision = decision_dict(ctx.library, chosen)
+    status = screen_status(ctx, day)
+    latest = status.latest.outcome.status.value if status.latest else None
+    return render(
+        request,
+        "today.html.j2",
+        "today",
+        day=day,
+        screen={"due": status.due, "why": status.why, "status": latest},
+        plan=plan,
+        decision=decision,
+        checkin={"pain_now": pain_value, "morning_after": morning, "error": checkin_error},
+        resume=resume_offer(ctx),
+        routines=[(r, t.total_seconds) for r, t in list_routines(ctx.library)],
+        history=history(ctx, 5),
+        fmt_duration=format_duration,
+    )
+
+
+def _plan_or_none(ctx: Any, day: Any) -> dict[str, Any] | None:
+    from hipcoach.services.programs import today_view
+
+    try:
+        return today_view(ctx, day).to_dict()
+    except NoPlanError:
+        return None
+
+
+@router.get("/screen", response_class=HTMLResponse)
+def screen_page(request: Request, ctx: Ctx, saved: bool = False) -> Response:
+    """The readiness screen: the latest outcome with its reasons, and the questions."""
+    return _screen(request, ctx, saved=saved)
+
+
+@router.post("/screen", response_class=HTMLResponse)
+async def screen_submit(request: Request, ctx: Ctx) -> Response:
+    """Store the answers (only those that apply) and show the outcome; re-ask on a gap."""
+    from hipcoach.domain.screening import QuestionType, applicable_questions
+    from hipcoach.services.screening import screening_form, take_screen
+
+    form = screening_form(ctx)
+    posted = await request.form()
+    given: dict[str, object] = {}
+    for question in form.questions:
+        value = posted.get(question.id)
+        if not isinstance(value, str) or not value:
+            continue
+        if question.type is QuestionType.YES_NO:
+            given[question.id] = value == "yes"
+        else:
+            given[question.id] = value
+    # Without JavaScript every follow-up is on the page: keep only those a yes opened.
+    live = {q.id for q in applicable_questions(form, given)}
+    answers = {k: v for k, v in given.items() if k in live}
+    try:
+        take_screen(ctx, answers)
+    except HipcoachError as exc:
+        missing = set(getattr(exc, "question_ids", ()))
+        return _screen(request, ctx, answers=answers, error=str(exc), missing=missing, code=422)
+    return RedirectResponse("/screen?saved=true#outcome", status_code=303)
+
+
+def _screen(
+    request: Request,
+    ctx: Any,
+    *,
+    saved: bool = False,
+    answers: dict[str, object] | None = None,
+    error: str | None = None,
+    missing: set[str] | None = None,
+    code: int = 200,
+) -> Response:
+    from hipcoach.services.programs import local_today
+    from hipcoach.services.screening import screen_status, screen_view, screening_form
+
+    status = screen_status(ctx, local_today())
+    response = render(
+        request,
+        "screen.html.j2",
+        "screen",
+        form=screening_form(ctx),
+        status=status,
+        latest=screen_view(status.latest) if status.latest else None,
+        saved=saved,
+        answers=answers or {},
+        error=error,
+        missing=missing or set(),
+    )
+    response.status_code = code
+    return response
+
+
+@router.get("/library", response_class=HTMLResponse)
+def library_page(request: Request, ctx: Ctx) -> Response:
+    """Every exercise as a card, in method order, with its figure."""
+    from hipcoach.services.sessions import list_exercises
+    from hipcoach.views import exercise_summary
+
+    cards = [exercise_summary(e) | {"dose": _dose_text(e)} for e in list_exercises(ctx.library)]
+    return render(request, "library.html.j2", "library", exercises=cards)
+
+
+@router.get("/library/{exercise_id}", response_class=HTMLResponse)
+def exercise_page(request: Request, ctx: Ctx, exercise_id: str) -> Response:
+    """One exercise in full: set-up, action, cues, feel, mistakes, safety and variations."""
+    from hipcoach.views import exercise_detail
+
+    try:
+        exercise = ctx.library.exercise(exercise_id)
+    except (UnknownIdError, KeyError):
+        return _not_found(request, f"There is no exercise called '{exercise_id}'.")
+    names = {e.id: e.name for e in ctx.library.exercises.values()}
+    variants = [e.id for e in ctx.library.exercises.values() if e.variant_of == exercise.id]
+    return render(
+        request,
+        "exercise.html.j2",
+        "library",
+        exercise=exercise_detail(exercise) | {"dose_text": _dose_text(exercise)},
+        names=names,
+        variants=variants,
+    )
+
+
+def _dose_text(exercise: Any) -> str:
+    from hipcoach.cli.render import dose_text
+
+    return dose_text(exercise)
+
+
+def _not_found(request: Request, message: str) -> Response:
+    response = render(request, "error.html.j2", "", title="Not found", message=message)
+    response.status_code = 404
+    return response
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan_page(request: Request, ctx: Ctx) -> Response:
+    """The plan's calendar, level and adherence; or a form to make one."""
+    return _plan(request, ctx)
+
+
+@router.post("/plan", response_class=HTMLResponse)
+async def plan_submit(request: Request, ctx: Ctx) -> Response:
+    """Make a plan from the form; a refused value re-shows the form with the reason."""
+    from hipcoach.services.programs import new_plan
+
+    posted = await request.form()
+    values = {k: str(v) for k, v in posted.items() if isinstance(v, str)}
+    days = [str(d) for d in posted.getlist("days") if str(d) in WEEKDAYS]
+    weeks_text = _blank(values.get("weeks"))
+    try:
+        weeks = int(weeks_text) if weeks_text else None
+    except ValueError:
+        return _plan(request, ctx, form=values, error=("weeks", "weeks must be a whole number"))
+    try:
+        new_plan(
+            ctx,
+            values.get("goal", ""),
+            days=",".join(days) or None,
+            time=_blank(values.get("time")),
+            weeks=weeks,
+        )
+    except HipcoachError as exc:
+        field = getattr(exc, "field", None) or _plan_field(str(exc))
+        return _plan(request, ctx, form=values | {"days": days}, error=(field, str(exc)))
+    return RedirectResponse("/plan", status_code=303)
+
+
+def _plan_field(message: str) -> str:
+    for word, field in (("goal", "goal"), ("week", "weeks"), ("time", "time"), ("day", "days")):
+        if word in message:
+            return field
+    return "form"
+
+
+@router.post("/plan/pause", response_class=HTMLResponse)
+async def plan_pause(request: Request, ctx: Ctx) -> Response:
+    """Pause the plan (with an optional reason)."""
+    from hipcoach.services.programs import set_plan_status
+
+    posted = await request.form()
+    reason = posted.get("reason")
+    set_plan_status(ctx, "paused", _blank(reason) if isinstance(reason, str) else None)
+    return RedirectResponse("/plan", status_code=303)
+
+
+@router.post("/plan/resume", response_class=HTMLResponse)
+def plan_resume(ctx: Ctx) -> Response:
+    """Take a paused plan up again."""
+    from hipcoach.services.programs import set_plan_status
+
+    set_plan_status(ctx, "active")
+    return RedirectResponse("/plan", status_code=303)
+
+
+def _plan(
+    request: Request,
+    ctx: Any,
+    form: dict[str, Any] | None = None,
+    error: tuple[str, str] | None = None,
+) -> Response:
+    from hipcoach.services.programs import goals, show_plan
+
+    try:
+        plan = show_plan(ctx).to_dict()
+    except NoPlanError:
+        plan = None
+    response = render(
+        request,
+        "plan.html.j2",
+        "plan",
+        plan=plan,
+        calendar=_calendar(plan) if plan else [],
+        goals=list(goals(ctx).values()),
+        weekdays=WEEKDAYS,
+        form=form or {},
+        error=error,
+    )
+    response.status_code = 422 if error else 200
+    return response
+
+
+def _calendar(plan: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The plan's weeks as rows of seven days, each day with its mark (or a rest day)."""
+    from datetime import date, timedelta
+
+    start = date.fromisoformat(plan["start"])
+    today = date.fromisoformat(plan["today"])
+    marks = {e["date"]: e["mark"] for e in plan["schedule"]}
+    weeks = []
+    for week in range(plan["weeks"]):
+        row = []
+        for offset in range(7):
+            day = start + timedelta(days=7 * week + offset)
+            row.append(
+                {"date": day, "mark": marks.get(day.isoformat(), "rest"), "today": day == today}
+            )
+        weeks.append(row)
+    return weeks
+
+
+@router.get("/progress", response_class=HTMLResponse)
+def progress_page(request: Request, ctx: Ctx) -> Response:
+    """Rotation per side, sessions, pain and the PSFS, with the charts."""
+    from hipcoach.services.progress import build_progress, progress_json
+
+    view = build_progress(ctx)
+    return render(
+        request, "progress.html.j2", "progress", empty=view.empty, progress=progress_json(view)
+    )
+
+
+@router.get("/measure", response_class=HTMLResponse)
+def measure_page(request: Request, ctx: Ctx) -> Response:
+    """The guided measurement: the steps in the product's words, then the values."""
+    return _measure(request, ctx)
+
+
+@router.post("/measure", response_class=HTMLResponse)
+async def measure_submit(request: Request, ctx: Ctx) -> Response:
+    """Record a sitting; a refused value re-shows the form with the message by its field."""
+    from hipcoach.services.measurements import MeasureInput, record_measurements
+
+    posted = await request.form()
+    v = {k: str(x).strip() for k, x in posted.items() if isinstance(x, str)}
+    angles = [
+        (side, movement, v[f"{side}_{movement}"])
+        for side in ("left", "right")
+        for movement in ("ir", "er")
+        if v.get(f"{side}_{movement}")
+    ]
+    activities = [str(a).strip() for a in posted.getlist("psfs_activity")]
+    scores = [str(s).strip() for s in posted.getlist("psfs_score")]
+    given = MeasureInput(
+        at=v.get("at") or None,
+        method=v.get("method") or "inclinometer",
+        position=v.get("position") or "seated",
+        angles=angles,
+        pain=[(None, v["pain"])] if v.get("pain") else [],
+        global_rating=v.get("global_rating") or None,
+        sit_tall=[(s, v[f"sit_tall_{s}"]) for s in ("left", "right") if v.get(f"sit_tall_{s}")],
+        psfs=[(a, s) for a, s in zip(activities, scores, strict=False) if a or s],
+        note=v.get("note") or None,
+    )
+    try:
+        saved = record_measurements(ctx, given)
+    except HipcoachError as exc:
+        message = str(exc)
+        field = next((f for words, f in MEASURE_FIELDS if message.startswith(words)), "form")
+        if "in the future" in message:
+            field = "at"
+        rows = list(zip(activities, scores, strict=False))
+        return _measure(request, ctx, form=v, error=(field, message), rows=rows, code=422)
+    return _measure(request, ctx, saved=saved)
+
+
+def _measure(
+    request: Request,
+    ctx: Any,
+    form: dict[str, str] | None = None,
+    error: tuple[str, str] | None = None,
+    saved: dict[str, Any] | None = None,
+    rows: list[tuple[str, str]] | None = None,
+    code: int = 200,
+) -> Response:
+    from hipcoach.services.measurements import (
+        GUIDE_ID,
+        SIT_TALL_ID,
+        Measures,
+        last_psfs_activities,
+    )
+
+    questionnaires = Measures(ctx).questionnaires
+    response = render(
+        request,
+        "measure.html.j2",
+        "measure",
+        guide=questionnaires[GUIDE_ID],
+        sit_tall=questionnaires[SIT_TALL_ID],
+        form=form or {},
+        error=error,
+        saved=saved,
+        psfs_rows=rows or [(a, "") for a in last_psfs_activities(ctx)],
+    )
+    response.status_code = code
+    return response
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, ctx: Ctx) -> Response:
+    """Player defaults (kept in this browser), export, import, and where the data lives."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(ctx.settings.database_url)
+    return render(
+        request,
+        "settings.html.j2",
+        "settings",
+        data_dir=str(ctx.settings.data_dir),
+        database=url.render_as_string(hide_password=True),
+        profile=ctx.settings.profile,
+    )
