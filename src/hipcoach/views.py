@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hipcoach.domain.exercise import Exercise
+from hipcoach.domain.exercise import DoseMode, Exercise
 from hipcoach.domain.routine import Routine
 from hipcoach.domain.timeline import SessionTimeline
 from hipcoach.safety import SAFETY_NOTE
@@ -87,3 +87,29 @@ def format_duration(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def dose_text(exercise: Exercise) -> str:
+    """The default dose in words: 'hold 10-15 s x 3 rounds, 10 s rest, each side'."""
+    dose = exercise.dose
+    if dose.mode is DoseMode.POSITION:
+        return f"about {dose.seconds} s to set up"
+    if dose.mode is DoseMode.HOLD:
+        span = dose.seconds_range
+        hold = f"{span[0]}-{span[1]} s" if span and span[0] != span[1] else f"{dose.seconds} s"
+        text = f"hold {hold}"
+    else:
+        span = dose.reps_range
+        reps = f"{span[0]}-{span[1]}" if span and span[0] != span[1] else str(dose.reps)
+        text = f"{reps} reps"
+        if dose.tempo:
+            t = dose.tempo
+            text += f" (out {t.out} s, hold {t.pause} s, back {t.back} s)"
+    if dose.rounds > 1:
+        text += f" x {dose.rounds} rounds"
+        if dose.rest_seconds:
+            text += f", {dose.rest_seconds} s rest"
+    text += ", each side"
+    if dose.effort_percent:
+        text += f", about {dose.effort_percent}% effort"
+    return text

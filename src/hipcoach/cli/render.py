@@ -11,11 +11,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from hipcoach.domain.exercise import DoseMode, Exercise, Rotation
+from hipcoach.domain.exercise import Exercise, Rotation
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine
 from hipcoach.domain.timeline import SegmentKind, SessionTimeline
-from hipcoach.views import format_duration
+from hipcoach.views import dose_text, format_duration
 
 if TYPE_CHECKING:
     from hipcoach.store import HistoryRow
@@ -29,31 +29,6 @@ KIND_STYLE = {
     SegmentKind.SWITCH_SIDES: "bold magenta",
     SegmentKind.TRANSITION: "dim",
 }
-
-
-def dose_text(exercise: Exercise) -> str:
-    dose = exercise.dose
-    if dose.mode is DoseMode.POSITION:
-        return f"about {dose.seconds} s to set up"
-    if dose.mode is DoseMode.HOLD:
-        span = dose.seconds_range
-        hold = f"{span[0]}-{span[1]} s" if span and span[0] != span[1] else f"{dose.seconds} s"
-        text = f"hold {hold}"
-    else:
-        span = dose.reps_range
-        reps = f"{span[0]}-{span[1]}" if span and span[0] != span[1] else str(dose.reps)
-        text = f"{reps} reps"
-        if dose.tempo:
-            t = dose.tempo
-            text += f" (out {t.out} s, hold {t.pause} s, back {t.back} s)"
-    if dose.rounds > 1:
-        text += f" x {dose.rounds} rounds"
-        if dose.rest_seconds:
-            text += f", {dose.rest_seconds} s rest"
-    text += ", each side"
-    if dose.effort_percent:
-        text += f", about {dose.effort_percent}% effort"
-    return text
 
 
 def works_text(exercise: Exercise) -> str:
