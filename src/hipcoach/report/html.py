@@ -159,6 +159,31 @@ def _verdict(real: bool, change: float, readings: int) -> str:
     return "within error"
 
 
+def exercise_figures(view: ProgressView) -> dict[str, Any] | None:
+    """Still figures of the exercises in the plan's routine (the morning pry without a plan)."""
+    from markupsafe import Markup
+
+    from hipcoach.domain.errors import UnknownIdError
+    from hipcoach.figures import figure_ids, figure_svg
+    from hipcoach.library.loader import load_library
+
+    library = load_library()
+    routine_id = view.calendar.plan["routine"] if view.calendar.plan else "morning-pry"
+    try:
+        routine = library.routine(routine_id)
+    except UnknownIdError:
+        return None
+    drawn = set(figure_ids())
+    ids = dict.fromkeys(s.exercise_id for s in routine.steps if s.exercise_id in drawn)
+    items = []
+    for exercise_id in ids:
+        exercise = library.exercise(exercise_id)
+        # Our own SVG, built from validated numbers with its words escaped: safe to inline.
+        svg = Markup(figure_svg(exercise_id, still=True))
+        items.append({"name": exercise.name, "cue": exercise.cue, "svg": svg})
+    return {"routine": routine.name, "figures": items} if items else None
+
+
 def render_html(view: ProgressView) -> str:
     """The report as one HTML document: inline CSS, charts as data: URIs, nothing fetched."""
     import jinja2
@@ -179,4 +204,5 @@ def render_html(view: ProgressView) -> str:
         "scores": _data_uri(score_charts.scores_figure(view)),
         "psfs": _data_uri(score_charts.psfs_figure(view)),
     }
+    context["exercises"] = exercise_figures(view)
     return env.get_template("report.html.j2").render(**context)
