@@ -1,0 +1,83 @@
+// The player's calls to the JSON API under /api/v1 (the contract in the web issue).
+
+/** An API error with the server's message and the field it names, if any. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error || `the server answered ${status}`);
+    this.status = status;
+    this.field = body?.field ?? null;
+    this.reasons = body?.reasons ?? [];
+  }
+}
+
+export class PlayerApi {
+  constructor(base, fetchImpl = globalThis.fetch.bind(globalThis)) {
+    this.base = base.replace(/\/$/, "");
+    this.fetch = fetchImpl;
+  }
+
+  async #call(method, path, body) {
+    const init = { method, headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await this.fetch(`${this.base}${path}`, init);
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  }
+
+  /** The newest unfinished session, or null when there is none. */
+  async current() {
+    try {
+      return await this.#call("GET", "/sessions/current");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  session(id) {
+    return this.#call("GET", `/sessions/${encodeURIComponent(id)}`);
+  }
+
+  start(routineId, checkin) {
+    return this.#call("POST", "/sessions", { routine_id: routineId || null, checkin });
+  }
+
+  symptom(id, symptom, segmentIndex) {
+    return this.#call("POST", `/sessions/${encodeURIComponent(id)}/symptoms`, {
+      symptom,
+      segment_index: segmentIndex,
+    });
+  }
+
+  finish(id, completed) {
+    return this.#call("POST", `/sessions/${encodeURIComponent(id)}/finish`, { completed });
+  }
+
+  checkout(id, answers) {
+    return this.#call("POST", `/sessions/${encodeURIComponent(id)}/checkout`, answers);
+  }
+
+  /**
+   * Send one saved segment for the retry queue: resolves to the HTTP status, rejects
+   * only when the network is down (the queue keeps the item then).
+   */
+  async sendSegment(item) {
+    const response = await this.fetch(
+      `${this.base}/sessions/${encodeURIComponent(item.session_id)}/segments`,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({
+          index: item.index,
+          outcome: item.outcome,
+          elapsed_seconds: item.elapsed_seconds,
+        }),
+      },
+    );
+    return response.status;
+  }
+}
