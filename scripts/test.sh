@@ -46,6 +46,18 @@ fi
 echo "== installing hipcoach with its test dependencies"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
+# The browser tests drive Debian's Chromium and inject axe-core (from npm) into the pages.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
+  echo "== installing Chromium (Debian package) for the browser tests"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+    echo "== Chromium did not install; the browser tests will skip (and fail under CI)"
+fi
+if [ ! -f tests/web/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then
+  echo "== installing axe-core (npm) for the accessibility tests"
+  npm ci --prefix tests/web --no-audit --no-fund --loglevel=error >/dev/null ||
+    echo "== axe-core did not install; the accessibility tests will skip (and fail under CI)"
+fi
+
 # The suite connects as postgres over TCP. A fresh Debian server wants a
 # password there: if (and only if) a password-less login is refused, give the
 # role a local password and use it.
