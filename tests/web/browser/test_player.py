@@ -219,8 +219,14 @@ def test_the_player_works_by_keyboard_alone_and_announces_each_cue(
     message = phone.locator("#play-message")
     message.wait_for(state="visible")
     assert "pinch" in message.text_content().lower()
-    # The live region carries the change: the spliced rest says what the pinch changed.
-    wait_until(lambda: any(a.startswith("Pinch") for a in seen(phone, "player-live")))
+    # The live region carries the rule's message together with the spliced rest's cue,
+    # so the next cue does not overwrite the message before it is read out.
+    rule_message = message.text_content()
+    wait_until(
+        lambda: any(
+            a.startswith(rule_message) and "Pinch:" in a for a in seen(phone, "player-live")
+        )
+    )
     phone.keyboard.press("q")
     phone.locator("#view-checkout").wait_for(state="visible")
     assert not phone.errors

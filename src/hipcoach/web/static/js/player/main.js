@@ -44,6 +44,7 @@ let session = null; // the API's session object
 let runner = null;
 let timer = null;
 let messageTimer = null;
+let pendingMessage = ""; // a rule message still to be announced with the next cue
 let outcome = { completed: null, message: "" };
 
 // ---- playing ---------------------------------------------------------------------------
@@ -77,7 +78,10 @@ function tick() {
 function handle(event) {
   if (event.type === "started") {
     const s = event.segment;
-    setText($("player-live"), announcement(s));
+    // A rule's message that came with this change is read out with the new cue,
+    // so the next cue does not overwrite it before a screen reader speaks it.
+    setText($("player-live"), [pendingMessage, announcement(s)].filter(Boolean).join(" "));
+    pendingMessage = "";
     voice.say(s.spoken);
     const figure = $("play-figure");
     const src = `${config.api}/figures/${encodeURIComponent(s.exercise_id)}.svg${reducedMotion ? "?still=1" : ""}`;
@@ -126,6 +130,7 @@ function flash(message) {
   box.textContent = message;
   box.hidden = false;
   setText($("player-live"), message);
+  pendingMessage = message;
   voice.say(message);
   clearTimeout(messageTimer);
   messageTimer = setTimeout(() => (box.hidden = true), MESSAGE_MS);
