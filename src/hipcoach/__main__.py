@@ -1,5 +1,5 @@
 """`python -m hipcoach` runs the same command as `hipcoach`."""
 
-from hipcoach.cli import main
+from hipcoach.cli.base import main
 
 main()

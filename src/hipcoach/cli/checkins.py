@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from hipcoach.cli import app
+from hipcoach.cli.base import app
 from hipcoach.cli.output import emit_json
 
 __all__ = ["app", "ask_after", "ask_checkin", "checkin_command", "interactive"]

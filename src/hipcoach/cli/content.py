@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hipcoach.cli import app, exercise_app, routine_app
+from hipcoach.cli.base import app, exercise_app, routine_app
 from hipcoach.cli.options import (
     DoseOption,
     GetReadyOption,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 import typer
 
-from hipcoach.cli import app
+from hipcoach.cli.base import app
 from hipcoach.cli.output import emit_json
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hipcoach.cli import app
+from hipcoach.cli.base import app
 from hipcoach.cli.output import emit_json
 from hipcoach.domain.errors import HipcoachError
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 import typer
 
-from hipcoach.cli import app
+from hipcoach.cli.base import app
 from hipcoach.cli.output import console, emit_json
 from hipcoach.domain.errors import HipcoachError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hipcoach.cli import app
+from hipcoach.cli.base import app
 
 
 @app.command("serve")

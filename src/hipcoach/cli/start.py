@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hipcoach.cli import app
+from hipcoach.cli.base import app
 from hipcoach.cli.options import (
     DoseOption,
     GetReadyOption,
