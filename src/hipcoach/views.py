@@ -1,4 +1,4 @@
-"""Plain-data shapes of domain values for JSON output (CLI now, web API later)."""
+"""Plain-data shapes of domain values: the JSON both the CLI and the web API print."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from hipcoach.safety import SAFETY_NOTE
 
 __all__ = [
     "SAFETY_NOTE",
+    "checkin_report",
+    "dose_text",
     "exercise_detail",
     "exercise_summary",
     "format_duration",
+    "goal_summary",
+    "history_row",
     "routine_summary",
 ]
 
@@ -113,3 +117,48 @@ def dose_text(exercise: Exercise) -> str:
     if dose.effort_percent:
         text += f", about {dose.effort_percent}% effort"
     return text
+
+
+def history_row(row: Any) -> dict[str, Any]:
+    """One line of the session history (a store HistoryRow) as plain data."""
+    return {
+        "session_id": row.session_id,
+        "date": row.started_at.isoformat(),
+        "routine": row.routine_id,
+        "routine_name": row.routine_name,
+        "status": row.status,
+        "resumable": row.resumable,
+        "segments_done": row.segments_done,
+        "segments_completed": row.segments_completed,
+        "segments_total": row.segments_total,
+        "time_spent_seconds": round(row.time_spent_seconds, 1),
+    }
+
+
+def goal_summary(goal: Any) -> dict[str, Any]:
+    """A goal a plan can aim at: its routine, how often, and how many levels it climbs."""
+    return {
+        "id": goal.id,
+        "name": goal.name,
+        "summary": goal.summary,
+        "routine": goal.routine_id,
+        "frequency": goal.frequency,
+        "levels": len(goal.levels),
+        "default_weeks": goal.default_weeks,
+    }
+
+
+def checkin_report(report: Any, next_session: dict[str, Any]) -> dict[str, Any]:
+    """A check-in outside a session: what was recorded, the symptom rules, what comes next."""
+    checkin = report.checkin
+    return {
+        "checkin": None
+        if checkin is None
+        else {
+            "recorded_at": checkin.recorded_at.isoformat(),
+            "pain": checkin.pain,
+            "morning_after": checkin.morning_after,
+        },
+        "symptom_rules": list(report.symptoms),
+        "next_session": next_session,
+    }

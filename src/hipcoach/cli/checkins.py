@@ -51,7 +51,9 @@ def checkin_command(
     with services.Context() as ctx:
         report = checkins.report_outside_session(ctx, date.today(), pain, morning_after, symptoms)
         if as_json:
-            emit_json(_as_json(report, checkins.decision_dict(ctx.library, report.decision)))
+            from hipcoach.views import checkin_report
+
+            emit_json(checkin_report(report, checkins.decision_dict(ctx.library, report.decision)))
             return
         lines = checkins.explain(ctx.library, report.decision)
     if report.checkin is not None:
@@ -106,18 +108,3 @@ def ask_after() -> tuple[int | None, int | None]:
         show_default=False,
     )
     return _number(pain), _number(effort)
-
-
-def _as_json(report: Any, decision: dict[str, Any]) -> dict[str, Any]:
-    checkin = report.checkin
-    return {
-        "checkin": None
-        if checkin is None
-        else {
-            "recorded_at": checkin.recorded_at.isoformat(),
-            "pain": checkin.pain,
-            "morning_after": checkin.morning_after,
-        },
-        "symptom_rules": list(report.symptoms),
-        "next_session": decision,
-    }

@@ -46,20 +46,9 @@ def goals_command(
     with services.Context() as ctx:
         items = list(goals(ctx).values())
     if as_json:
-        emit_json(
-            [
-                {
-                    "id": g.id,
-                    "name": g.name,
-                    "summary": g.summary,
-                    "routine": g.routine_id,
-                    "frequency": g.frequency,
-                    "levels": len(g.levels),
-                    "default_weeks": g.default_weeks,
-                }
-                for g in items
-            ]
-        )
+        from hipcoach.views import goal_summary
+
+        emit_json([goal_summary(g) for g in items])
         return
     from rich.table import Table
 

@@ -24,23 +24,9 @@ def history_command(
     with services.Context() as ctx:
         rows = services.history(ctx, limit)
     if as_json:
-        emit_json(
-            [
-                {
-                    "session_id": r.session_id,
-                    "date": r.started_at.isoformat(),
-                    "routine": r.routine_id,
-                    "routine_name": r.routine_name,
-                    "status": r.status,
-                    "resumable": r.resumable,
-                    "segments_done": r.segments_done,
-                    "segments_completed": r.segments_completed,
-                    "segments_total": r.segments_total,
-                    "time_spent_seconds": round(r.time_spent_seconds, 1),
-                }
-                for r in rows
-            ]
-        )
+        from hipcoach.views import history_row
+
+        emit_json([history_row(r) for r in rows])
         return
     from hipcoach.cli.render import history_table
 

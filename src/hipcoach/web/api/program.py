@@ -142,37 +142,18 @@ def checkin(ctx: Ctx, body: Checkin) -> dict[str, Any]:
     report = checkins.report_outside_session(
         ctx, local_today(), body.pain, body.morning_after, body.symptoms
     )
-    record = report.checkin
-    return {
-        "checkin": None
-        if record is None
-        else {
-            "recorded_at": record.recorded_at.isoformat(),
-            "pain": record.pain,
-            "morning_after": record.morning_after,
-        },
-        "symptom_rules": list(report.symptoms),
-        "next_session": checkins.decision_dict(ctx.library, report.decision),
-    }
+    from hipcoach.views import checkin_report
+
+    return checkin_report(report, checkins.decision_dict(ctx.library, report.decision))
 
 
 @router.get("/goals", summary="The goals a plan can aim at")
 def goals(ctx: Ctx) -> list[dict[str, Any]]:
     """Each goal with its routine, how often, and how many levels it climbs."""
     from hipcoach.services.programs import goals as all_goals
+    from hipcoach.views import goal_summary
 
-    return [
-        {
-            "id": g.id,
-            "name": g.name,
-            "summary": g.summary,
-            "routine": g.routine_id,
-            "frequency": g.frequency,
-            "levels": len(g.levels),
-            "default_weeks": g.default_weeks,
-        }
-        for g in all_goals(ctx).values()
-    ]
+    return [goal_summary(g) for g in all_goals(ctx).values()]
 
 
 @router.get("/plan", summary="The current plan", responses={404: {}})

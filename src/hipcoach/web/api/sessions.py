@@ -225,19 +225,6 @@ def checkout(ctx: Ctx, session_id: str, body: Checkout) -> CheckoutOut:
 def history(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=10_000)] = 50) -> list[dict[str, Any]]:
     """What was done, when, and how much of it."""
     from hipcoach import services
+    from hipcoach.views import history_row
 
-    return [
-        {
-            "session_id": r.session_id,
-            "date": r.started_at.isoformat(),
-            "routine": r.routine_id,
-            "routine_name": r.routine_name,
-            "status": r.status,
-            "resumable": r.resumable,
-            "segments_done": r.segments_done,
-            "segments_completed": r.segments_completed,
-            "segments_total": r.segments_total,
-            "time_spent_seconds": round(r.time_spent_seconds, 1),
-        }
-        for r in services.history(ctx, limit)
-    ]
+    return [history_row(r) for r in services.history(ctx, limit)]
