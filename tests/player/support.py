@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from hipcoach.domain.compiler import compile_routine
 from hipcoach.domain.exercise import (
@@ -10,9 +11,6 @@ from hipcoach.domain.exercise import (
     Dose,
     DoseMode,
     Exercise,
-    Rotation,
-    Sensation,
-    SourceArticle,
     Tempo,
 )
 from hipcoach.domain.library import Library
@@ -21,25 +19,15 @@ from hipcoach.domain.timeline import Segment, SegmentKind, SessionTimeline
 from hipcoach.player.clock import FakeClock
 from hipcoach.player.events import PlayerEvent
 from hipcoach.player.runner import SessionRunner
+from tests.domain import factories
 
 
 def make_exercise(exercise_id: str, name: str, dose: Dose, category: Category) -> Exercise:
-    return Exercise(
-        id=exercise_id,
+    return replace(
+        factories.make_exercise(exercise_id, category),
         name=name,
-        purpose="Test purpose.",
-        category=category,
-        setup=("Sit tall in 90/90.",),
-        action=("Do the thing.",),
-        breathing="Breathe.",
-        effort="Moderate.",
-        feel=(Sensation("hip", "work"),),
-        mistakes=("Slouching.",),
-        safety=("Stop on sharp pain.",),
         dose=dose,
-        front_hip=Rotation.EXTERNAL,
-        back_hip=Rotation.NEUTRAL,
-        source=SourceArticle("000", "Test"),
+        setup=("Sit tall in 90/90.",),
         cue=f"{name}: the cue.",
         spoken=f"{name}, go.",
     )
