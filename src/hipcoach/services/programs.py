@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from hipcoach.domain.adherence import Adherence, Mark, marks, measure
-from hipcoach.domain.decisions import Verdict
+from hipcoach.domain.decisions import Decision, Verdict
 from hipcoach.domain.errors import HipcoachError, NoPlanError
 from hipcoach.domain.planning import (
     WEEKDAY_NAMES,
@@ -288,15 +288,27 @@ def set_plan_status(ctx: Context, status: str, reason: str | None = None) -> Pla
 
 
 def today(
-    ctx: Context, today: date, pain_now: int | None = None, morning_after: str | None = None
+    ctx: Context,
+    today: date,
+    pain_now: int | None = None,
+    morning_after: str | None = None,
+    *,
+    screen: Decision | None = None,
+    readiness: Decision | None = None,
 ) -> TodaySession:
-    """Today's session as it will run: plan, level, goal, screen and readiness together."""
+    """Today's session as it will run: plan, level, goal, screen and readiness together.
+
+    A caller that already holds the screen's and the check-in's decisions passes
+    them in, so the journal is not read for them twice.
+    """
     from hipcoach.services.checkins import readiness_decision
     from hipcoach.services.screening import screen_decision
 
     _, plan, _, level = _state(ctx, today)
-    screen = screen_decision(ctx, today)
-    readiness = readiness_decision(ctx, today, pain_now=pain_now, morning_after=morning_after)
+    if screen is None:
+        screen = screen_decision(ctx, today)
+    if readiness is None:
+        readiness = readiness_decision(ctx, today, pain_now=pain_now, morning_after=morning_after)
     return today_session(plan, today, level, ctx.library, screen, readiness, _names(ctx))
 
 

@@ -89,7 +89,7 @@ def prepare(
     readiness = readiness_decision(ctx, today, pain_now=pain_now, morning_after=morning_after)
     if routine_id is None:
         try:
-            session = programs.today(ctx, today, pain_now=pain_now, morning_after=morning_after)
+            session = programs.today(ctx, today, screen=screen, readiness=readiness)
         except NoPlanError:
             session = None
         if session is not None:
