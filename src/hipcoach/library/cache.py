@@ -21,10 +21,19 @@ from hipcoach.domain.library import Library
 CACHE_FORMAT = "1"
 
 
+def library_files(root: Path) -> list[Path]:
+    """The files a library is loaded from; the screen, rules and goals live beside them."""
+    return sorted(
+        [root / "sources.toml", *root.glob("exercises/*.toml"), *root.glob("routines/*.toml")]
+    )
+
+
 def content_key(root: Path, version: str) -> str:
-    """A key that changes whenever any .toml file under `root` is added, removed or edited."""
+    """A key that changes whenever a library file is added, removed or edited."""
     parts = [f"{CACHE_FORMAT}:{version}:{root}"]
-    for path in sorted(root.rglob("*.toml")):
+    for path in library_files(root):
+        if not path.exists():
+            continue  # the loader reports a missing file, naming it
         stat = path.stat()
         parts.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
     text = "\n".join(parts).encode()
