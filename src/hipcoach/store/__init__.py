@@ -11,9 +11,17 @@ from hipcoach.settings import Settings
 from hipcoach.store.engine import create_engine_for
 from hipcoach.store.journal import Journal
 from hipcoach.store.migrate import migrate
-from hipcoach.store.records import HistoryRow, Outcome, ProfileRecord, SessionRecord, SessionStatus
+from hipcoach.store.records import (
+    DataVersion,
+    HistoryRow,
+    Outcome,
+    ProfileRecord,
+    SessionRecord,
+    SessionStatus,
+)
 
 __all__ = [
+    "DataVersion",
     "HistoryRow",
     "Journal",
     "Outcome",

@@ -91,9 +91,9 @@ def dump_profile(engine: Engine, profile_id: int) -> dict[str, Any]:
                 raise StoreError(f"no profile with id {profile_id}")
             records = {
                 table.name: [
-                    _without_profile(row._mapping)
+                    dict(row._mapping)
                     for row in conn.execute(
-                        select(table)
+                        select(*_importable_columns(table))
                         .where(table.c.profile_id == profile_id)
                         .order_by(*table.primary_key.columns)
                     )
@@ -137,12 +137,10 @@ def restore_profile(engine: Engine, profile_name: str, data: Mapping[str, Any]) 
     return RestoreSummary(profile=name, created_profile=created, counts=counts)
 
 
-def _without_profile(mapping: Mapping[Any, Any]) -> Row:
-    return {key: value for key, value in mapping.items() if key != "profile_id"}
-
-
 def _importable_columns(table: Table) -> list[Column[Any]]:
-    return [c for c in table.columns if c.name != "profile_id"]
+    """The columns a dump carries: not the owner (the target profile is), and not what the
+    database works out from other rows (see tables.DERIVED)."""
+    return [c for c in table.columns if c.name != "profile_id" and not c.info.get("derived")]
 
 
 def _checked_rows(table: Table, raw: object) -> list[Row]:

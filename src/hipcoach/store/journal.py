@@ -11,22 +11,25 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Self, cast
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hipcoach.domain.errors import StoreError
-from hipcoach.store.queries import history_query, segment_upsert
+from hipcoach.store import queries as q
 from hipcoach.store.records import (
     FINAL_STATUSES,
     OUTCOMES,
+    DataVersion,
     HistoryRow,
     Outcome,
     ProfileRecord,
+    SegmentFacts,
+    SessionHead,
     SessionRecord,
     SessionStatus,
 )
@@ -52,22 +55,25 @@ class Journal(Repository):
         name = name.strip()
         if not name:
             raise StoreError("a profile name cannot be empty")
-        with self._transaction("read the profiles") as db:
-            found = db.scalar(select(ProfileRow).where(ProfileRow.name == name))
-            if found is not None:
-                return ProfileRecord(id=found.id, name=found.name)
+        # Named columns, not the entity: a journal still on an older schema must open
+        # far enough for its migration to run.
+        by_name = select(ProfileRow.id, ProfileRow.name).where(ProfileRow.name == name)
+        with self._connection("read the profiles") as db:
+            found = db.execute(by_name).first()
+        if found is not None:
+            return ProfileRecord(id=found.id, name=found.name)
         try:
-            with self._transaction("create the profile") as db:
-                row = ProfileRow(name=name, created_at=now())
-                db.add(row)
-                db.flush()
-                return ProfileRecord(id=row.id, name=row.name)
+            with self._connection("create the profile") as db:
+                created = db.execute(
+                    insert(ProfileRow).values(name=name, created_at=now()).returning(ProfileRow.id)
+                ).scalar_one()
+                return ProfileRecord(id=created, name=name)
         except StoreError as exc:
             # Another process created it between our read and our insert: use theirs.
             if not isinstance(exc.__cause__, IntegrityError):
                 raise
-        with self._transaction("read the profiles") as db:
-            row = db.scalars(select(ProfileRow).where(ProfileRow.name == name)).one()
+        with self._connection("read the profiles") as db:
+            row = db.execute(by_name).one()
             return ProfileRecord(id=row.id, name=row.name)
 
     def start_session(
@@ -121,39 +127,71 @@ class Journal(Repository):
         planned_seconds: int,
         elapsed_seconds: float,
         recorded_at: datetime | None = None,
-    ) -> None:
-        """Record what happened to one segment, committed before this returns.
+    ) -> int:
+        """Record what happened to one segment, committed before this returns; returns how
+        many of the session's segments are saved now.
 
         Recording an index again updates its row: the outcome never goes from
         'completed' back to 'skipped', and the elapsed time is added, since a
         segment replayed after 'back' really took both stretches of time.
         """
+        facts = SegmentFacts(str(kind), exercise_id, str(side), planned_seconds)
+        done = self.record_segment_of(
+            session_id, segment_index, lambda _: facts, outcome, elapsed_seconds, recorded_at
+        )
+        if done is None:
+            raise StoreError(f"no session with id '{session_id}'")
+        return done
+
+    def record_segment_of(
+        self,
+        session_id: str,
+        segment_index: int,
+        describe: Callable[[SessionHead], SegmentFacts],
+        outcome: Outcome,
+        elapsed_seconds: float,
+        recorded_at: datetime | None = None,
+    ) -> int | None:
+        """`record_segment` for a caller that learns what the segment was from the session.
+
+        `describe` gets the session's head inside the transaction and returns the
+        segment's facts, or raises to refuse (nothing is written). Returns how many
+        segments are saved now, or None when there is no such session. One
+        transaction: the browser player saves one of these every few seconds.
+        """
         if outcome not in OUTCOMES:
             raise StoreError(f"unknown segment outcome '{outcome}'; expected one of {OUTCOMES}")
-        if not math.isfinite(elapsed_seconds) or elapsed_seconds < 0 or planned_seconds < 0:
+        if not math.isfinite(elapsed_seconds) or elapsed_seconds < 0:
             raise StoreError("segment times must be finite and not negative")
         recorded = utc(recorded_at)
-        with self._transaction("record the segment") as db:
-            session = _session_row(db, session_id)
-            if not 0 <= segment_index < session.total_segments:
+        with self._connection("record the segment") as db:
+            found = db.execute(q.SESSION_HEAD, {"session_id": session_id}).first()
+            if found is None:
+                return None
+            head = SessionHead(found[0], found[1], cast(SessionStatus, found[2]), *found[3:])
+            facts = describe(head)  # first: the caller's refusal says more than ours
+            if not 0 <= segment_index < head.total_segments:
                 raise StoreError(
                     f"segment {segment_index} is outside session '{session_id}', "
-                    f"which has {session.total_segments} segments"
+                    f"which has {head.total_segments} segments"
                 )
+            if facts.planned_seconds < 0:
+                raise StoreError("segment times must be finite and not negative")
             values = {
                 "session_id": session_id,
-                "profile_id": session.profile_id,
+                "profile_id": head.profile_id,
                 "segment_index": segment_index,
-                "kind": str(kind),
-                "exercise_id": exercise_id,
-                "side": str(side),
+                "kind": facts.kind,
+                "exercise_id": facts.exercise_id,
+                "side": facts.side,
                 "outcome": outcome,
-                "planned_seconds": planned_seconds,
+                "planned_seconds": facts.planned_seconds,
                 "elapsed_seconds": float(elapsed_seconds),
                 "recorded_at": recorded,
             }
-            db.execute(segment_upsert(db.get_bind().dialect.name, values))
-            session.updated_at = recorded
+            db.execute(q.segment_upsert(db.dialect.name), values)
+            touched = db.execute(q.TOUCH_SESSION, {"session_id": session_id, "at": recorded})
+            return int(touched.scalar_one())
 
     def finish_session(
         self, session_id: str, status: SessionStatus, ended_at: datetime | None = None
@@ -173,6 +211,14 @@ class Journal(Repository):
         with self._transaction("read the session") as db:
             session = _session_row(db, session_id)
             return _session_record(db, session)
+
+    def session_head(self, session_id: str) -> SessionHead | None:
+        """The session's owner, status and plan fingerprint (one indexed read), or None."""
+        with self._connection("read the session") as db:
+            found = db.execute(q.SESSION_HEAD, {"session_id": session_id}).first()
+        if found is None:
+            return None
+        return SessionHead(found[0], found[1], cast(SessionStatus, found[2]), *found[3:])
 
     def latest_unfinished(self, profile_id: int) -> SessionRecord | None:
         """The profile's newest session, if it did not complete.
@@ -195,25 +241,32 @@ class Journal(Repository):
         """The profile's sessions, newest first, with their figures (one query)."""
         if limit < 1:
             raise StoreError("the history limit must be at least 1")
-        with self._transaction("read the history") as db:
-            return [
-                HistoryRow(
-                    session_id=s.id,
-                    started_at=s.started_at,
-                    routine_id=s.routine_id,
-                    routine_name=s.routine_name,
-                    status="completed" if s.status == "completed" else "partial",
-                    # Only the newest session can be resumed (see latest_unfinished).
-                    resumable=n == 0 and s.status != "completed",
-                    segments_done=int(n_done),
-                    segments_completed=int(n_completed),
-                    segments_total=s.total_segments,
-                    time_spent_seconds=float(n_spent),
-                )
-                for n, (s, n_done, n_completed, n_spent) in enumerate(
-                    db.execute(history_query(profile_id, limit))
-                )
-            ]
+        with self._connection("read the history") as db:
+            sessions = db.execute(q.HISTORY, {"profile_id": profile_id, "limit": limit}).all()
+        return [
+            HistoryRow(
+                session_id=s.id,
+                started_at=s.started_at,
+                routine_id=s.routine_id,
+                routine_name=s.routine_name,
+                status="completed" if s.status == "completed" else "partial",
+                # Only the newest session can be resumed (see latest_unfinished).
+                resumable=n == 0 and s.status != "completed",
+                segments_done=s.segments_saved,
+                segments_completed=s.segments_completed,
+                segments_total=s.total_segments,
+                time_spent_seconds=float(s.seconds_spent),
+            )
+            for n, s in enumerate(sessions)
+        ]
+
+    def data_version(self, profile_id: int) -> DataVersion:
+        """The profile's change counters, read in one indexed lookup (see DataVersion)."""
+        with self._connection("read the data version") as db:
+            found = db.execute(q.DATA_VERSION, {"profile_id": profile_id}).first()
+        if found is None:
+            raise StoreError(f"no profile with id {profile_id}")
+        return DataVersion(records=int(found[0]), segments=int(found[1]))
 
 
 def _session_row(db: Session, session_id: str) -> SessionRow:

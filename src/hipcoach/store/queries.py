@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
 
-from sqlalchemy import Executable, Select, case, func, select
+from sqlalchemy import Executable, bindparam, case, select, update
 
-from hipcoach.store.tables import SegmentEventRow, SessionRow
+from hipcoach.store.tables import ProfileRow, SegmentEventRow, SessionRow
 
 
-def segment_upsert(dialect_name: str, values: dict[str, Any]) -> Executable:
-    """Insert a segment event, or merge it into the row already there for its index.
+@lru_cache(maxsize=2)
+def segment_upsert(dialect_name: str) -> Executable:
+    """Insert a segment event (its columns given as parameters), or merge it into the row
+    already there for its index. Built once per dialect: it runs every few seconds.
 
     The outcome only ever moves up ('skipped' to 'completed', never back), and
     elapsed seconds add up: a segment replayed after 'back' took both stretches.
@@ -20,7 +22,7 @@ def segment_upsert(dialect_name: str, values: dict[str, Any]) -> Executable:
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    statement = insert(SegmentEventRow).values(values)
+    statement = insert(SegmentEventRow)
     new = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=[SegmentEventRow.session_id, SegmentEventRow.segment_index],
@@ -38,20 +40,41 @@ def segment_upsert(dialect_name: str, values: dict[str, Any]) -> Executable:
     )
 
 
-def history_query(profile_id: int, limit: int) -> Select[SessionRow, int, int, float]:
-    """A profile's sessions, newest first, each with done, completed and seconds spent."""
-    event = SegmentEventRow
-    return (
-        select(
-            SessionRow,
-            func.count(event.id),
-            func.count(case((event.outcome == "completed", 1))),
-            func.coalesce(func.sum(event.elapsed_seconds), 0.0),
-        )
-        .outerjoin(event, event.session_id == SessionRow.id)
-        .where(SessionRow.profile_id == profile_id)
-        # Grouping by the primary key lets PostgreSQL select the other session columns.
-        .group_by(SessionRow.id)
-        .order_by(SessionRow.started_at.desc(), SessionRow.updated_at.desc())
-        .limit(limit)
+# The statements below are built once: SQLAlchemy then finds each compiled form in
+# its cache instead of building and hashing the statement again on every call.
+
+HISTORY = (
+    select(
+        SessionRow.id,
+        SessionRow.started_at,
+        SessionRow.routine_id,
+        SessionRow.routine_name,
+        SessionRow.status,
+        SessionRow.total_segments,
+        SessionRow.segments_saved,
+        SessionRow.segments_completed,
+        SessionRow.seconds_spent,
     )
+    .where(SessionRow.profile_id == bindparam("profile_id"))
+    .order_by(SessionRow.started_at.desc(), SessionRow.updated_at.desc())
+    .limit(bindparam("limit"))
+)
+"""A profile's newest sessions with their figures (kept on the row), newest first."""
+
+SESSION_HEAD = select(
+    SessionRow.id,
+    SessionRow.profile_id,
+    SessionRow.status,
+    SessionRow.fingerprint,
+    SessionRow.total_segments,
+).where(SessionRow.id == bindparam("session_id"))
+TOUCH_SESSION = (
+    update(SessionRow)
+    .where(SessionRow.id == bindparam("session_id"))
+    .values(updated_at=bindparam("at"))
+    # The figures trigger has already counted the new event: the touch reads it back.
+    .returning(SessionRow.segments_saved)
+)
+DATA_VERSION = select(ProfileRow.data_version, ProfileRow.segment_version).where(
+    ProfileRow.id == bindparam("profile_id")
+)

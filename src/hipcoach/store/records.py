@@ -25,6 +25,39 @@ class ProfileRecord:
 
 
 @dataclass(frozen=True)
+class DataVersion:
+    """A profile's change counters: equal versions mean nothing a reader saw has changed.
+
+    `records` moves with every change but segment progress; `segments` with
+    every segment saved. Both are kept by the database (see migration 0004).
+    """
+
+    records: int
+    segments: int
+
+
+@dataclass(frozen=True)
+class SessionHead:
+    """The few facts about a session that saving one of its segments needs."""
+
+    id: str
+    profile_id: int
+    status: SessionStatus
+    fingerprint: str
+    total_segments: int
+
+
+@dataclass(frozen=True)
+class SegmentFacts:
+    """What a segment was, as its session's timeline says: stored with each event."""
+
+    kind: str
+    exercise_id: str
+    side: str
+    planned_seconds: int
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     """One session as stored, with figures summed from its segment events."""
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -26,12 +26,24 @@ class Repository:
     @contextmanager
     def _transaction(self, action: str) -> Iterator[Session]:
         """A session that commits on success and turns database errors into StoreError."""
-        try:
-            with Session(self.engine, expire_on_commit=False) as db, db.begin():
-                yield db
-        except SQLAlchemyError as exc:
-            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-            raise StoreError(f"could not {action} in the journal: {reason}") from exc
+        with _store_errors(action), Session(self.engine, expire_on_commit=False) as db, db.begin():
+            yield db
+
+    @contextmanager
+    def _connection(self, action: str) -> Iterator[Connection]:
+        """A Core connection in a transaction (commits on success), for the hot paths
+        where the ORM's bookkeeping would cost more than the statements."""
+        with _store_errors(action), self.engine.begin() as connection:
+            yield connection
+
+
+@contextmanager
+def _store_errors(action: str) -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        raise StoreError(f"could not {action} in the journal: {reason}") from exc
 
 
 def now() -> datetime:

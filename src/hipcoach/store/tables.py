@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -78,6 +79,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# Marks a column the database works out from other rows: exports leave it out.
+DERIVED = {"derived": True}
+
+
 class Base(DeclarativeBase):
     """Declarative base holding the journal's metadata."""
 
@@ -92,6 +97,10 @@ class ProfileRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Change counters kept by database triggers (migration 0004), never written here:
+    # data_version for every record but segment events, segment_version for those.
+    data_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    segment_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class SessionRow(Base):
@@ -117,6 +126,11 @@ class SessionRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The program the session was part of, if any (adherence is counted against it).
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    # What the session's segment events add up to, kept by database triggers (migration
+    # 0004) so the history reads one row per session. Derived: never exported or imported.
+    segments_saved: Mapped[int] = mapped_column(Integer, server_default="0", info=DERIVED)
+    segments_completed: Mapped[int] = mapped_column(Integer, server_default="0", info=DERIVED)
+    seconds_spent: Mapped[float] = mapped_column(Double, server_default="0", info=DERIVED)
 
 
 class SegmentEventRow(Base):
