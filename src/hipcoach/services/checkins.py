@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind, Decision
@@ -85,9 +85,16 @@ def record_checkin_after(
     )
 
 
-def recent_history(ctx: Context, exclude: str | None = None) -> SessionHistory:
-    """Recent sessions as the rules see them, oldest first (`exclude`: the one playing now)."""
-    since = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
+def recent_history(
+    ctx: Context, exclude: str | None = None, today: date | None = None
+) -> SessionHistory:
+    """Recent sessions as the rules see them, oldest first (`exclude`: the one playing now).
+
+    The window starts at local midnight HISTORY_DAYS before `today`, so the
+    rules give the same answer all day (the web server keeps it for the day).
+    """
+    day = today or datetime.now(UTC).astimezone().date()
+    since = datetime.combine(day - timedelta(days=HISTORY_DAYS), time.min).astimezone()
     return assemble_history(checkin_repository(ctx).recent(ctx.profile_id, since), exclude)
 
 
@@ -143,7 +150,7 @@ def readiness_decision(
     """What today's session should be. Answers not given come from today's stored check-in."""
     # Validated before anything is read, so a bad answer costs nothing.
     checkin = CheckinBefore(pain_now, parse_morning_after(morning_after))
-    history = recent_history(ctx)
+    history = recent_history(ctx, today=today)
     if checkin.pain_now is None:
         # A report made earlier today on its own (`hipcoach checkin --pain 4`) stands in.
         since = datetime.now(UTC) - timedelta(days=2)

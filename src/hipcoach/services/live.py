@@ -165,29 +165,41 @@ def record_live_segment(
     ctx: Context, session_id: str, index: int, outcome: str, elapsed: float
 ) -> tuple[int, int]:
     """Save what happened to one segment of the current timeline; returns (done, total)."""
-    record = _record(ctx, session_id)
-    if record.status == "completed":
-        raise SessionStateError("that session is finished; start a new one")
-    timeline = _timeline(ctx, record)
-    if not 0 <= index < len(timeline.segments):
-        raise SessionStateError(
-            f"segment {index} is not part of this session, which has "
-            f"{len(timeline.segments)} segments"
+    from hipcoach.store.records import SegmentFacts, SessionHead
+
+    segments = 0
+
+    def describe(head: SessionHead) -> SegmentFacts:
+        nonlocal segments
+        if head.profile_id != ctx.profile_id:
+            raise UnknownSessionError(session_id)
+        if head.status == "completed":
+            raise SessionStateError("that session is finished; start a new one")
+        timeline = _cache.get((head.id, head.fingerprint))
+        if timeline is None:  # not seen since the server started: rebuild it once
+            timeline = _timeline(ctx, _record(ctx, session_id))
+        segments = len(timeline.segments)
+        if not 0 <= index < segments:
+            raise SessionStateError(
+                f"segment {index} is not part of this session, which has {segments} segments"
+            )
+        segment = timeline.segments[index]
+        # The same facts JournalObserver writes for the terminal player.
+        return SegmentFacts(
+            segment.kind.value, segment.exercise_id, segment.side.value, segment.duration
         )
-    segment = timeline.segments[index]
-    # The same row JournalObserver writes for the terminal player.
-    ctx.journal.record_segment(
+
+    done = ctx.journal.record_segment_of(
         session_id,
-        segment_index=index,
-        kind=segment.kind.value,
-        exercise_id=segment.exercise_id,
-        side=segment.side.value,
-        outcome="completed" if outcome == "completed" else "skipped",
-        planned_seconds=segment.duration,
-        elapsed_seconds=elapsed,
-        recorded_at=_now(),
+        index,
+        describe,
+        "completed" if outcome == "completed" else "skipped",
+        elapsed,
+        _now(),
     )
-    return len(record.done_indices | {index}), len(timeline.segments)
+    if done is None:
+        raise UnknownSessionError(session_id)
+    return done, segments
 
 
 def report_live_symptom(

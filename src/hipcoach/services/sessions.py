@@ -15,6 +15,8 @@ from hipcoach.domain.timeline import SessionTimeline
 from hipcoach.services.context import Context
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from hipcoach.player.events import PlayerEvent
     from hipcoach.store import HistoryRow, SessionRecord
 
@@ -98,6 +100,18 @@ def resume_offer(ctx: Context) -> SessionRecord | None:
     if len(record.done_indices) >= record.total_segments:
         return None  # a session a symptom cut short has nothing left to offer
     return record
+
+
+def resume_candidate(history: Sequence[HistoryRow], now: datetime) -> HistoryRow | None:
+    """From the newest-first history, the session `resume_offer` would offer, if any."""
+    newest = history[0] if history else None
+    if newest is None or not newest.resumable:
+        return None
+    if now - newest.started_at > timedelta(hours=RESUME_OFFER_HOURS):
+        return None
+    if newest.segments_done >= newest.segments_total:
+        return None  # a session a symptom cut short has nothing left to offer
+    return newest
 
 
 def resume_session(ctx: Context) -> ActiveSession:
