@@ -14,17 +14,22 @@ def serve_command(
     open_browser: bool = typer.Option(
         False, "--open", help="Open the app in your web browser once it is up."
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=16,
+        help="Server processes. One is plenty for a person; one per core for many devices.",
+    ),
 ) -> None:
     """Serve the browser coach: Today, the player, library, plan, progress and more."""
     import threading
     import webbrowser
 
-    import uvicorn
-
-    from hipcoach.web import create_app
+    from hipcoach.web.serving import serve
 
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-    typer.echo(f"hipcoach is at {url} (Ctrl-C stops it). {'Not medical care.'}")
+    typer.echo(f"hipcoach is at {url} (Ctrl-C stops it). Not medical care.")
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    serve(host, port, workers)

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from hipcoach.web import pages_forms, pages_main, pages_player
 
+ROUTERS = (pages_main.router, pages_player.router, pages_forms.router)
 router = APIRouter(include_in_schema=False)
-router.include_router(pages_main.router)
-router.include_router(pages_forms.router)
-router.include_router(pages_player.router)
+for page_router in ROUTERS:
+    router.include_router(page_router)
 
-__all__ = ["router"]
+__all__ = ["ROUTERS", "router"]

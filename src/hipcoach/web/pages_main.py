@@ -7,14 +7,18 @@ re-render with the error next to its field), so every page works without JS.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from hipcoach.domain.errors import HipcoachError, NoPlanError, UnknownIdError
-from hipcoach.web.deps import Ctx
-from hipcoach.web.templating import render
+from hipcoach.views import format_duration
+from hipcoach.web.cache import PageWithHoles
+from hipcoach.web.deps import Ctx, computed, kept_for_the_day
+from hipcoach.web.templating import render, render_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,18 +29,46 @@ def blank(value: str | None) -> str | None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def today_page(
+async def today_page(
     request: Request, ctx: Ctx, pain_now: str | None = None, morning_after: str | None = None
 ) -> Response:
-    """Today: the screen, a check-in that previews its effect, the session and its reasons."""
-    from hipcoach.services.checkins import decision_dict, readiness_decision
-    from hipcoach.services.programs import local_today, today_view
-    from hipcoach.services.screening import screen_decision, screen_status
-    from hipcoach.services.sessions import history, list_routines, resume_offer
-    from hipcoach.views import format_duration
+    """Today: the screen, a check-in that previews its effect, the session and its reasons.
 
+    The page is kept between requests while the records stay the same (see
+    web.cache); the resume offer and the recent sessions move with every saved
+    segment, so they are rendered into it on each request.
+    """
+    from hipcoach.services.programs import local_today
+
+    version = ctx.journal.data_version(ctx.profile_id)
     day = local_today()
     pain, morning = blank(pain_now), blank(morning_after)
+    cache = computed(request)
+    page = await cache.get(
+        ("today", ctx.profile_id, pain, morning),
+        (version.records, day),
+        lambda: _today_page(ctx, day, pain, morning),
+    )
+    now = datetime.now(UTC)
+    live = await cache.get(
+        ("today-live", ctx.profile_id),
+        (version, now.replace(second=0, microsecond=0)),
+        lambda: _today_live(ctx, now),
+        inline=True,  # one indexed query: quicker than the hop to a worker thread
+    )
+    return HTMLResponse(page.fill(live))
+
+
+# Where the live parts go in the kept page; no template or user text contains these.
+_LIVE_MARKERS = {"resume": "<!--hipcoach:live:resume-->", "history": "<!--hipcoach:live:history-->"}
+
+
+def _today_page(ctx: Any, day: date, pain: str | None, morning: str | None) -> PageWithHoles:
+    from hipcoach.services.checkins import decision_dict, readiness_decision
+    from hipcoach.services.programs import today_view
+    from hipcoach.services.screening import screen_decision, screen_status
+    from hipcoach.services.sessions import list_routines
+
     checkin_error = None
     try:
         pain_value = int(pain) if pain is not None else None
@@ -58,8 +90,7 @@ def today_page(
         decision = decision_dict(ctx.library, chosen)
     status = screen_status(ctx, day)
     latest = status.latest.outcome.status.value if status.latest else None
-    return render(
-        request,
+    html = render_text(
         "today.html.j2",
         "today",
         day=day,
@@ -67,20 +98,52 @@ def today_page(
         plan=plan,
         decision=decision,
         checkin={"pain_now": pain_value, "morning_after": morning, "error": checkin_error},
-        resume=resume_offer(ctx),
         routines=[(r, t.total_seconds) for r, t in list_routines(ctx.library)],
-        history=history(ctx, 5),
         fmt_duration=format_duration,
+        live={name: Markup(marker) for name, marker in _LIVE_MARKERS.items()},
     )
+    return PageWithHoles.split(html, _LIVE_MARKERS)
 
 
-def _plan_or_none(ctx: Any, day: Any) -> dict[str, Any] | None:
+def _plan_or_none(ctx: Any, day: date) -> dict[str, Any] | None:
     from hipcoach.services.programs import today_view
 
     try:
         return today_view(ctx, day).to_dict()
     except NoPlanError:
         return None
+
+
+def _today_live(ctx: Any, now: datetime) -> dict[str, str]:
+    """The resume offer and the five newest sessions, rendered (from one small query)."""
+    from hipcoach.services.sessions import history, resume_candidate
+
+    rows = history(ctx, 5)
+    resume = resume_candidate(rows, now)
+    # Worked out here rather than in the template: this part is rendered per request.
+    shown = [
+        {
+            "when": row.started_at.astimezone().strftime("%a %-d %b, %H:%M"),
+            "what": row.routine_name,
+            "badge": "clear" if row.status == "completed" else "caution",
+            "status": row.status + (", can resume" if row.resumable else ""),
+            "how": f"{row.segments_completed}/{row.segments_total} steps · "
+            + format_duration(row.time_spent_seconds),
+        }
+        for row in rows
+    ]
+    offer = None
+    if resume is not None:
+        offer = {
+            "routine_name": resume.routine_name,
+            "segments_done": resume.segments_done,
+            "segments_total": resume.segments_total,
+            "began": resume.started_at.astimezone().strftime("%H:%M"),
+        }
+    return {
+        "resume": render_text("_today_resume.html.j2", "today", resume=offer),
+        "history": render_text("_today_history.html.j2", "today", history=shown),
+    }
 
 
 @router.get("/screen", response_class=HTMLResponse)
@@ -185,13 +248,20 @@ def _not_found(request: Request, message: str) -> Response:
 
 
 @router.get("/progress", response_class=HTMLResponse)
-def progress_page(request: Request, ctx: Ctx) -> Response:
-    """Rotation per side, sessions, pain and the PSFS, with the charts."""
+async def progress_page(request: Request, ctx: Ctx) -> Response:
+    """Rotation per side, sessions, pain and the PSFS, with the charts (kept like Today)."""
+    html = await kept_for_the_day(
+        request, ctx, ("progress-page",), lambda day: _progress_page(ctx, day)
+    )
+    return HTMLResponse(html)
+
+
+def _progress_page(ctx: Any, day: date) -> str:
     from hipcoach.services.progress import build_progress, progress_json
 
-    view = build_progress(ctx)
-    return render(
-        request, "progress.html.j2", "progress", empty=view.empty, progress=progress_json(view)
+    view = build_progress(ctx, day)
+    return render_text(
+        "progress.html.j2", "progress", empty=view.empty, progress=progress_json(view)
     )
 
 

@@ -150,9 +150,14 @@ def fresh_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
     return server_factory()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, started once for the whole run."""
+    """Debian's Chromium, headless, started once for the browser tests.
+
+    Package scope, not session: Playwright's sync API marks an asyncio loop as
+    running on the main thread while it lives, and the async tests after these
+    could not start theirs.
+    """
     if not CHROMIUM.exists():
         missing(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright

@@ -6,8 +6,12 @@ from fastapi import APIRouter
 
 from hipcoach.web.api import data, figures, library, program, progress, sessions
 
+# Their paths never overlap, so the order only sets how soon a request finds its
+# route: the player's saves, Today and progress come first.
+AREAS = (sessions, progress, program, library, data, figures)
+ROUTERS = tuple(area.router for area in AREAS)
 router = APIRouter()
-for area in (library, sessions, program, progress, data, figures):
-    router.include_router(area.router)
+for area_router in ROUTERS:
+    router.include_router(area_router)
 
-__all__ = ["router"]
+__all__ = ["ROUTERS", "router"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from hipcoach.domain.errors import HipcoachError, NoPlanError
 from hipcoach.web.api.library import StrictBody
-from hipcoach.web.deps import Ctx
+from hipcoach.web.cache import OBJECT_RESPONSE, json_body
+from hipcoach.web.deps import Ctx, kept_for_the_day
 
 router = APIRouter(tags=["program"])
 
@@ -61,12 +62,26 @@ class Pause(StrictBody):
     reason: str = Field("you paused it", min_length=1, max_length=200)
 
 
-@router.get("/today", summary="Today: the screen's status and the plan's session")
-def today(ctx: Ctx, date: dt.date | None = None) -> dict[str, Any]:
+@router.get(
+    "/today",
+    summary="Today: the screen's status and the plan's session",
+    response_class=JSONResponse,
+    responses=OBJECT_RESPONSE,
+)
+async def today(request: Request, ctx: Ctx, date: dt.date | None = None) -> Response:
     """The same figures as the Today page; `plan` is null without a plan."""
-    from hipcoach.services.programs import local_today, today_view
+    body = await kept_for_the_day(
+        request,
+        ctx,
+        ("today-json", date),
+        lambda today: json_body(_today(ctx, date or today)),
+    )
+    return Response(body, media_type="application/json")
 
-    day = date or local_today()
+
+def _today(ctx: Ctx, day: dt.date) -> dict[str, Any]:
+    from hipcoach.services.programs import today_view
+
     try:
         plan: dict[str, Any] | None = today_view(ctx, day).to_dict()
     except NoPlanError:

@@ -6,13 +6,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from hipcoach.services.context import Context
 from hipcoach.web.api.library import StrictBody
-from hipcoach.web.deps import Ctx
+from hipcoach.web.cache import OBJECT_RESPONSE, json_body
+from hipcoach.web.deps import Ctx, kept_for_the_day
 
 router = APIRouter(tags=["progress"])
 
@@ -51,12 +52,23 @@ class Measurement(StrictBody):
     note: str | None = Field(None, max_length=500)
 
 
-@router.get("/progress", summary="Progress figures")
-def progress(ctx: Ctx) -> dict[str, Any]:
+@router.get(
+    "/progress",
+    summary="Progress figures",
+    response_class=JSONResponse,
+    responses=OBJECT_RESPONSE,
+)
+async def progress(request: Request, ctx: Ctx) -> Response:
     """Rotation per side against the typical range, sessions, pain and the PSFS."""
     from hipcoach.services.progress import build_progress, progress_json
 
-    return progress_json(build_progress(ctx))
+    body = await kept_for_the_day(
+        request,
+        ctx,
+        ("progress-json",),
+        lambda day: json_body(progress_json(build_progress(ctx, day))),
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get(

@@ -165,10 +165,13 @@ def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
 @router.post(
     "/sessions/{session_id}/segments", summary="Save one segment", responses={404: {}, 409: {}}
 )
-def save_segment(ctx: Ctx, session_id: str, body: SaveSegment) -> SegmentSaved:
+async def save_segment(ctx: Ctx, session_id: str, body: SaveSegment) -> SegmentSaved:
     """Saved the moment it ends; 409 for an index outside the current timeline."""
     from hipcoach.services.live import record_live_segment
 
+    # Called on the event loop, not in a worker thread. A save is a few indexed
+    # statements and one disk sync (which releases the GIL); under load, a thread
+    # would wait for the busy loop to hand over the GIL at every statement.
     done, total = record_live_segment(
         ctx, session_id, body.index, body.outcome, body.elapsed_seconds
     )
