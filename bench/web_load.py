@@ -1,13 +1,26 @@
 """The web server under load: a year of one person's data on SQLite, 50 clients on loopback.
 
 Seeds a plan, about 250 sessions with every segment saved, a check-in before and after each,
-and weekly measurements, through the services and the store; starts `uvicorn` with one worker
-on 127.0.0.1; then runs N concurrent clients for a fixed time against a mix of the today page
-(GET /), segment saves on live sessions (POST /api/v1/sessions/{id}/segments) and the progress
-data (GET /api/v1/progress). Prints requests per second, p50/p99 latency per kind and overall,
-and errors. Goal: p99 <= 50 ms and no errors.
+and weekly measurements, through the services and the store; starts `hipcoach serve` on
+127.0.0.1 (--workers, default 2: one per core here); then runs N concurrent clients against a
+mix of the today page (GET /), segment
+saves on live sessions (POST /api/v1/sessions/{id}/segments) and the progress data
+(GET /api/v1/progress): first for --warmup-s without recording, so caches are filled and
+connections open, then for --seconds measured. Prints per kind and overall the requests, req/s,
+p50/p99/max latency and the answers slower than 50 ms, then errors and reconnects.
+Goal: p99 <= 50 ms and no errors.
 
-    python bench/web_load.py [--clients 50] [--seconds 30] [--sessions 250] [--think-ms 0]
+    python bench/web_load.py [--clients 50] [--seconds 30] [--warmup-s 3] [--sessions 250]
+                             [--think-ms 0] [--workers 2] [--data-dir DIR]
+
+The clients share the machine with the server, so the measuring client is a lean HTTP/1.1
+client written on asyncio streams (on uvloop when it is installed), not an HTTP library: each
+simulated client holds one keep-alive TCP connection, sends requests built once up front, and
+reads the status line, the headers and exactly the body the server framed (Content-Length, or
+chunked). What it costs per request is small, so the figures are the server's. Latency runs
+from just before a request is written to the end of its body; an answer >= 400, a socket error
+or a 30 s timeout is an error; a connection the server closes is opened again and counted as a
+reconnect, not an error. Setup (starting the live sessions, a first warm-up) uses httpx.
 
 By default each client sends its next request as soon as the last one answers (a closed loop,
 like `wrk -c 50`), so latency is at least clients / throughput; --think-ms adds a pause
@@ -19,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import random
 import socket
@@ -27,15 +41,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
 GOAL_P99_MS = 50.0
 LIVE_SESSIONS = 5
 KINDS = ("today", "segment", "progress")
+SLOW_MS = 50.0  # answers slower than this are counted per kind
+REQUEST_TIMEOUT_S = 30.0
+AGENT = "User-Agent: hipcoach-web-load\r\n"
+
+T = TypeVar("T")
 
 
 def seed(data_dir: Path, sessions: int) -> dict[str, int]:
@@ -136,16 +157,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    """uvicorn with one worker in its own process, so the clients do not share its GIL."""
+def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """`hipcoach serve` in its own process(es), as a person would start it."""
     env = {**os.environ, "HIPCOACH_DATA_DIR": str(data_dir)}
     env.pop("HIPCOACH_TIME_SCALE", None)
     argv = [
-        sys.executable, "-m", "uvicorn", "--factory", "hipcoach.web:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--log-level", "warning", "--no-access-log",
+        sys.executable, "-m", "hipcoach", "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
-    return subprocess.Popen(argv, env=env)
+    return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
 
 
 def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
@@ -164,20 +184,22 @@ def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
 
 @dataclass
 class Tally:
-    """Latencies (ms) per kind and the errors seen."""
+    """What the clients saw in one phase: latencies (ms) and body bytes per kind, errors."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    body_bytes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     errors: dict[str, int] = field(default_factory=dict)
+    reconnects: int = 0
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
 
 
-async def open_sessions(client: httpx.AsyncClient) -> list[tuple[str, int]]:
+def open_sessions(client: httpx.Client) -> list[tuple[str, int]]:
     """Start a few live sessions to save segments on: (id, segments that may be saved)."""
     live = []
     for _ in range(LIVE_SESSIONS):
-        response = await client.post("/api/v1/sessions", json={"routine_id": "rotation-circuit"})
+        response = client.post("/api/v1/sessions", json={"routine_id": "rotation-circuit"})
         response.raise_for_status()
         body = response.json()
         # Never the last segment: saving it could end the session and later saves would 409.
@@ -185,59 +207,273 @@ async def open_sessions(client: httpx.AsyncClient) -> list[tuple[str, int]]:
     return live
 
 
+def prepare(base: str) -> list[tuple[str, int]]:
+    """Setup through httpx, outside the measurement: the live sessions and a first warm-up."""
+    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_S) as client:
+        live = open_sessions(client)
+        for _ in range(5):
+            client.get("/").raise_for_status()
+        client.get("/api/v1/progress").raise_for_status()
+    return live
+
+
+# The measuring client: HTTP/1.1 on asyncio streams, one keep-alive connection per client and
+# every request built once up front, so what is timed is the server and not an HTTP library.
+
+
+class ServerClosedError(ConnectionError):
+    """The server closed the connection before a single byte of the answer."""
+
+
+def get_request(path: str, host: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: */*\r\n{AGENT}\r\n".encode()
+
+
+def post_request(path: str, host: str, body: dict[str, object]) -> bytes:
+    data = json.dumps(body, separators=(",", ":")).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAccept: */*\r\n{AGENT}"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    )
+    return head.encode() + data
+
+
+def parse_head(head: bytes) -> tuple[int, int | None, bool, bool]:
+    """Status line and headers: (status, Content-Length, chunked, the server keeps the socket)."""
+    status_line, *lines = head.rstrip(b"\r\n").split(b"\r\n")
+    version, _, rest = status_line.partition(b" ")
+    if not version.startswith(b"HTTP/1."):
+        raise ValueError(f"not an HTTP/1.x status line: {status_line[:80]!r}")
+    status = int(rest[:3])
+    length: int | None = None
+    chunked = False
+    keep = version != b"HTTP/1.0"
+    for line in lines:
+        name, _, value = line.partition(b":")
+        name = name.lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = value.split(b",")[-1].strip().lower() == b"chunked"
+        elif name == b"connection":
+            tokens = {token.strip().lower() for token in value.split(b",")}
+            if b"close" in tokens:
+                keep = False
+            elif b"keep-alive" in tokens:
+                keep = True
+    return status, length, chunked, keep
+
+
+async def read_chunked(reader: asyncio.StreamReader) -> int:
+    """A chunked body, trailers included; returns its decoded size."""
+    size = 0
+    while True:
+        line = await reader.readuntil(b"\r\n")
+        chunk = int(line.split(b";", 1)[0], 16)  # chunk extensions after ';' are ignored
+        if chunk == 0:
+            break
+        data = await reader.readexactly(chunk + 2)
+        if data[-2:] != b"\r\n":
+            raise ValueError("a chunk not followed by CRLF")
+        size += chunk
+    while await reader.readuntil(b"\r\n") != b"\r\n":  # the trailer section ends on a blank line
+        pass
+    return size
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
+    """One whole answer: (status, body bytes read, the connection may be reused)."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise ServerClosedError("the server closed the connection before answering") from None
+        raise
+    status, length, chunked, keep = parse_head(head)
+    while 100 <= status < 200:  # interim answers (100 Continue) carry no body
+        status, length, chunked, keep = parse_head(await reader.readuntil(b"\r\n\r\n"))
+    if status in (204, 304):
+        return status, 0, keep
+    if chunked:  # Transfer-Encoding wins over any Content-Length (RFC 9112, 6.3)
+        return status, await read_chunked(reader), keep
+    if length is not None:
+        await reader.readexactly(length)  # raises IncompleteReadError on a short body
+        return status, length, keep
+    return status, len(await reader.read()), False  # no framing: the body runs to EOF
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; opened again when the server (or an error) ends it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.opened = 0  # connections opened so far
+        self.answered = 0  # answers read on the current one
+
+    @property
+    def alive(self) -> bool:
+        return (
+            self.reader is not None
+            and self.writer is not None
+            and not self.reader.at_eof()
+            and not self.writer.is_closing()
+        )
+
+    async def open(self) -> None:
+        self.close()
+        self.opened += 1
+        self.answered = 0
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def exchange(self, request: bytes) -> tuple[int, int, bool]:
+        """Send one request and read its whole answer: (status, body bytes, keep-alive)."""
+        if self.reader is None or self.writer is None:
+            raise ConnectionError("the connection is not open")
+        # One small request in flight per connection: the transport sends it at once, and the
+        # answer is read before the next write, so there is nothing to drain.
+        self.writer.write(request)
+        answer = await read_response(self.reader)
+        self.answered += 1
+        return answer
+
+
+@dataclass
+class Window:
+    """The clock: clients warm up until `measure_from` and start no request after `stop_at`."""
+
+    measure_from: float
+    stop_at: float
+
+
 async def one_client(
     number: int,
-    client: httpx.AsyncClient,
-    live: list[tuple[str, int]],
-    stop_at: float,
-    tally: Tally,
+    connection: Connection,
+    requests: dict[str, bytes],
+    saves: list[bytes],
+    window: Window,
+    warm: Tally,
+    measured: Tally,
     think: float,
 ) -> None:
+    """A closed loop: a request, its whole answer, the optional pause, the next request."""
     kinds = itertools.cycle(KINDS[number % 3 :] + KINDS[: number % 3])
-    session_id, count = live[number % len(live)]
+    count = len(saves)
     index = number % count
-    while time.perf_counter() < stop_at:
+    while (now := time.perf_counter()) < window.stop_at:
+        tally = measured if now >= window.measure_from else warm
         kind = next(kinds)
-        if kind == "today":
-            request = client.build_request("GET", "/")
-        elif kind == "progress":
-            request = client.build_request("GET", "/api/v1/progress")
-        else:
+        if kind == "segment":
             index = (index + 1) % count
-            body = {"index": index, "outcome": "completed", "elapsed_seconds": 10.0}
-            request = client.build_request(
-                "POST", f"/api/v1/sessions/{session_id}/segments", json=body
-            )
-        started = time.perf_counter()
-        try:
-            response = await client.send(request)
-            await response.aread()
-        except httpx.HTTPError as exc:
-            tally.error(f"{kind}: {type(exc).__name__}")
-            continue
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code >= 400:
-            tally.error(f"{kind}: HTTP {response.status_code}")
+            request = saves[index]
         else:
-            tally.latencies[kind].append(elapsed)
-        if think:
-            await asyncio.sleep(think)
+            request = requests[kind]
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                if not connection.alive:
+                    if connection.opened:
+                        tally.reconnects += 1
+                    await connection.open()
+                started = time.perf_counter()
+                try:
+                    status, size, keep = await connection.exchange(request)
+                except ServerClosedError:
+                    if not connection.answered:
+                        raise  # a fresh connection closed unanswered: that is an error
+                    # The server closed the idle connection as this request went out: it never
+                    # read it, so send it again on a new one, timed from that write.
+                    tally.reconnects += 1
+                    await connection.open()
+                    started = time.perf_counter()
+                    status, size, keep = await connection.exchange(request)
+            elapsed = (time.perf_counter() - started) * 1000
+        except (OSError, EOFError, ValueError, TimeoutError) as exc:
+            # Socket errors, timeouts, short or malformed answers: the connection is unusable.
+            connection.close()
+            tally.error(f"{kind}: {type(exc).__name__}")
+        else:
+            if not keep:
+                connection.close()  # Connection: close; the next request opens a new one
+            tally.body_bytes[kind] += size
+            if status >= 400:
+                tally.error(f"{kind}: HTTP {status}")
+            else:
+                tally.latencies[kind].append(elapsed)
+        # The pause ends at stop_at at the latest: no request follows it, and the wall time
+        # should not include it.
+        if think and (pause := min(think, window.stop_at - time.perf_counter())) > 0:
+            await asyncio.sleep(pause)
 
 
-async def load(base: str, clients: int, seconds: float, think: float) -> tuple[Tally, float]:
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        live = await open_sessions(client)
-        # A short warm-up fills the caches the way a running server has them.
-        await asyncio.gather(*(client.get("/") for _ in range(5)))
-        await client.get("/api/v1/progress")
-        tally = Tally()
-        started = time.perf_counter()
-        stop_at = started + seconds
+async def load(
+    port: int,
+    live: list[tuple[str, int]],
+    clients: int,
+    seconds: float,
+    warmup: float,
+    think: float,
+) -> tuple[Tally, Tally, float]:
+    """Warm up for `warmup` s, then measure for `seconds`: (warm-up tally, measured, wall s)."""
+    host = f"127.0.0.1:{port}"
+    requests = {
+        "today": get_request("/", host),
+        "progress": get_request("/api/v1/progress", host),
+    }
+    saves = {
+        session_id: [
+            post_request(
+                f"/api/v1/sessions/{session_id}/segments",
+                host,
+                {"index": index, "outcome": "completed", "elapsed_seconds": 10.0},
+            )
+            for index in range(count)
+        ]
+        for session_id, count in live
+    }
+    connections = [Connection("127.0.0.1", port) for _ in range(clients)]
+    # Every connection is open before the clock starts (one that fails is retried, and counted,
+    # by its client).
+    await asyncio.gather(*(c.open() for c in connections), return_exceptions=True)
+    warm, measured = Tally(), Tally()
+    measure_from = time.perf_counter() + warmup
+    window = Window(measure_from, measure_from + seconds)
+    try:
         await asyncio.gather(
-            *(one_client(n, client, live, stop_at, tally, think) for n in range(clients))
+            *(
+                one_client(
+                    number,
+                    connections[number],
+                    requests,
+                    saves[live[number % len(live)][0]],
+                    window,
+                    warm,
+                    measured,
+                    think,
+                )
+                for number in range(clients)
+            )
         )
-        return tally, time.perf_counter() - started
+    finally:
+        for connection in connections:
+            connection.close()
+    return warm, measured, time.perf_counter() - measure_from
+
+
+def run_loop(coroutine: Coroutine[Any, Any, T]) -> tuple[T, str]:
+    """Run the clients on uvloop where it is installed (a cheaper loop), else on asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine), "asyncio"
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coroutine), "uvloop"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -247,26 +483,52 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def report(tally: Tally, wall: float, clients: int) -> bool:
-    print(f"\n{clients} clients for {wall:.1f} s on loopback, one uvicorn worker")
-    print(f"{'kind':10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+def report(
+    warm: Tally, tally: Tally, wall: float, clients: int, warmup: float, loop: str, workers: int
+) -> bool:
+    warm_requests = sum(len(v) for v in warm.latencies.values())
+    warm_errors = sum(warm.errors.values())
+    print(
+        f"\nwarm-up: {warm_requests} requests in {warmup:g} s, not counted"
+        + (f"; its errors: {warm_errors} {warm.errors}" if warm_errors else "")
+    )
+    print(
+        f"{clients} clients for {wall:.1f} s on loopback, `hipcoach serve --workers {workers}`"
+        f" (client: keep-alive HTTP/1.1 on {loop})"
+    )
+    print(
+        f"{'kind':10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f" {'>50ms':>7}"
+    )
     everything: list[float] = []
     for kind in KINDS:
         values = tally.latencies[kind]
         everything += values
+        slow = sum(1 for value in values if value > SLOW_MS)
         print(
             f"{kind:10} {len(values):9d} {len(values) / wall:8.1f} {percentile(values, 0.5):8.1f}"
             f" {percentile(values, 0.99):8.1f} {max(values, default=float('nan')):8.1f}"
+            f" {slow:7d}"
         )
     p99 = percentile(everything, 0.99)
+    slow = sum(1 for value in everything if value > SLOW_MS)
     print(
         f"{'overall':10} {len(everything):9d} {len(everything) / wall:8.1f}"
         f" {percentile(everything, 0.5):8.1f} {p99:8.1f} {max(everything, default=0):8.1f}"
+        f" {slow:7d}"
     )
     if everything:
         print(f"mean latency {statistics.fmean(everything):.1f} ms")
+    answered = {kind: len(tally.latencies[kind]) for kind in KINDS}
+    sizes = ", ".join(
+        f"{kind} {tally.body_bytes[kind] / answered[kind]:,.0f} B"
+        for kind in KINDS
+        if answered[kind]
+    )
+    print(f"body bytes read: {sum(tally.body_bytes.values()):,} (mean per answer: {sizes})")
     errors = sum(tally.errors.values())
     print(f"errors: {errors}" + (f" {tally.errors}" if errors else ""))
+    print(f"reconnects: {tally.reconnects}")
     ok = bool(everything) and p99 <= GOAL_P99_MS and errors == 0
     verdict = "PASS" if ok else "FAIL"
     print(f"goal: p99 <= {GOAL_P99_MS:g} ms and no errors: {verdict} (p99 {p99:.1f} ms)")
@@ -277,9 +539,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--warmup-s", type=float, default=3.0, help="run the clients this long before measuring"
+    )
     parser.add_argument("--sessions", type=int, default=250)
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause after each answer")
     parser.add_argument("--data-dir", type=Path, help="seed here, or reuse what was seeded here")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes (default: one per core here)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.data_dir or Path(scratch) / "data"
@@ -292,15 +560,18 @@ def main() -> int:
             print(f"seeded {figures} in {took:.1f} s (SQLite, {data_dir})")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(data_dir, port)
+        server = start_server(data_dir, port, args.workers)
         try:
             wait_ready(base, server)
+            live = prepare(base)
             think = args.think_ms / 1000
-            tally, wall = asyncio.run(load(base, args.clients, args.seconds, think))
+            clients = load(port, live, args.clients, args.seconds, args.warmup_s, think)
+            (warm, tally, wall), loop = run_loop(clients)
         finally:
             server.terminate()
             server.wait(timeout=10)
-    return 0 if report(tally, wall, args.clients) else 1
+    ok = report(warm, tally, wall, args.clients, args.warmup_s, loop, args.workers)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
