@@ -157,7 +157,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     """`hipcoach serve` in its own process(es), as a person would start it."""
     env = {**os.environ, "HIPCOACH_DATA_DIR": str(data_dir)}
     env.pop("HIPCOACH_TIME_SCALE", None)
