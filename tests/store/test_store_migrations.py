@@ -166,3 +166,46 @@ def test_check_constraints_carry_their_names_once(database_url: str) -> None:
         assert all(name.count("ck_") == 1 for name in names), names
     finally:
         engine.dispose()
+
+
+def test_upgrading_a_0003_journal_fills_in_the_session_figures(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO profiles (id, name, created_at) VALUES (7, 'ana', :t)"),
+                {"t": "2026-11-01 07:00:00"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO sessions (id, profile_id, routine_id, routine_name, options_json,"
+                    " fingerprint, total_segments, total_seconds, status, started_at, updated_at)"
+                    " VALUES ('s1', 7, 'morning-pry', 'Morning pry', '{}', 'f', 3, 30,"
+                    " 'partial', :t, :t)"
+                ),
+                {"t": "2026-11-01 07:00:00"},
+            )
+            for index, outcome, seconds in ((0, "completed", 10.0), (1, "skipped", 2.5)):
+                connection.execute(
+                    text(
+                        "INSERT INTO segment_events (session_id, profile_id, segment_index, kind,"
+                        " exercise_id, side, outcome, planned_seconds, elapsed_seconds,"
+                        " recorded_at) VALUES ('s1', 7, :i, 'hold', 'x', 'left', :o, 10, :s, :t)"
+                    ),
+                    {"i": index, "o": outcome, "s": seconds, "t": "2026-11-01 07:01:00"},
+                )
+        migrate(engine)
+        journal = Journal(engine)
+        [row] = journal.history(7)
+        assert (row.segments_done, row.segments_completed, row.time_spent_seconds) == (2, 1, 12.5)
+        assert journal.data_version(7).records == 0  # counting starts at the upgrade
+        record(journal, "s1", 2)
+        [row] = journal.history(7)
+        assert row.segments_done == 3
+        assert journal.data_version(7).segments == 1
+    finally:
+        engine.dispose()
