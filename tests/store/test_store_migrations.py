@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from hipcoach.store import Journal, StoreError, create_engine_for, migrate
 from hipcoach.store.migrate import HEAD_REVISION, alembic_config, current_revision
@@ -124,25 +124,34 @@ def test_deleting_a_session_deletes_its_events(journal: Journal) -> None:
     assert left == 0
 
 
+def _upgraded_to(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def _insert_old_session(connection: Connection, profile_id: int) -> None:
+    """Session 's1' as a journal from before the current schema holds it (plain SQL)."""
+    connection.execute(
+        text(
+            "INSERT INTO sessions (id, profile_id, routine_id, routine_name, options_json,"
+            " fingerprint, total_segments, total_seconds, status, started_at, updated_at)"
+            " VALUES ('s1', :p, 'morning-pry', 'Morning pry', '{}', 'f', 3, 30,"
+            " 'partial', :t, :t)"
+        ),
+        {"p": profile_id, "t": "2026-11-01 07:00:00"},
+    )
+
+
 def test_upgrading_a_0001_journal_keeps_its_sessions(database_url: str) -> None:
     engine = create_engine_for(database_url)
     try:
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
+        _upgraded_to(engine, "0001")
         journal = Journal(engine)
         profile = journal.ensure_profile("ana")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO sessions (id, profile_id, routine_id, routine_name, options_json,"
-                    " fingerprint, total_segments, total_seconds, status, started_at, updated_at)"
-                    " VALUES ('s1', :p, 'morning-pry', 'Morning pry', '{}', 'f', 3, 30,"
-                    " 'partial', :t, :t)"
-                ),
-                {"p": profile.id, "t": "2026-11-01 07:00:00"},
-            )
+            _insert_old_session(connection, profile.id)
         migrate(engine)
         assert current_revision(engine) == HEAD_REVISION
         with engine.connect() as connection:
@@ -171,24 +180,13 @@ def test_check_constraints_carry_their_names_once(database_url: str) -> None:
 def test_upgrading_a_0003_journal_fills_in_the_session_figures(database_url: str) -> None:
     engine = create_engine_for(database_url)
     try:
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0003")
+        _upgraded_to(engine, "0003")
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO profiles (id, name, created_at) VALUES (7, 'ana', :t)"),
                 {"t": "2026-11-01 07:00:00"},
             )
-            connection.execute(
-                text(
-                    "INSERT INTO sessions (id, profile_id, routine_id, routine_name, options_json,"
-                    " fingerprint, total_segments, total_seconds, status, started_at, updated_at)"
-                    " VALUES ('s1', 7, 'morning-pry', 'Morning pry', '{}', 'f', 3, 30,"
-                    " 'partial', :t, :t)"
-                ),
-                {"t": "2026-11-01 07:00:00"},
-            )
+            _insert_old_session(connection, 7)
             for index, outcome, seconds in ((0, "completed", 10.0), (1, "skipped", 2.5)):
                 connection.execute(
                     text(

@@ -95,11 +95,12 @@ def unfinished_session(ctx: Context) -> SessionRecord | None:
 def resume_offer(ctx: Context) -> SessionRecord | None:
     """The unfinished session worth offering to resume, if one began recently."""
     record = unfinished_session(ctx)
-    if record is None or _now() - record.started_at > timedelta(hours=RESUME_OFFER_HOURS):
+    if record is None:
         return None
-    if len(record.done_indices) >= record.total_segments:
-        return None  # a session a symptom cut short has nothing left to offer
-    return record
+    done = len(record.done_indices)
+    return (
+        record if _worth_offering(record.started_at, done, record.total_segments, _now()) else None
+    )
 
 
 def resume_candidate(history: Sequence[HistoryRow], now: datetime) -> HistoryRow | None:
@@ -107,11 +108,13 @@ def resume_candidate(history: Sequence[HistoryRow], now: datetime) -> HistoryRow
     newest = history[0] if history else None
     if newest is None or not newest.resumable:
         return None
-    if now - newest.started_at > timedelta(hours=RESUME_OFFER_HOURS):
-        return None
-    if newest.segments_done >= newest.segments_total:
-        return None  # a session a symptom cut short has nothing left to offer
-    return newest
+    offer = _worth_offering(newest.started_at, newest.segments_done, newest.segments_total, now)
+    return newest if offer else None
+
+
+def _worth_offering(started_at: datetime, done: int, total: int, now: datetime) -> bool:
+    """Begun recently, with something left (a session a symptom cut short has nothing)."""
+    return now - started_at <= timedelta(hours=RESUME_OFFER_HOURS) and done < total
 
 
 def resume_session(ctx: Context) -> ActiveSession:

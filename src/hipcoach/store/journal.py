@@ -277,21 +277,10 @@ def _session_row(db: Session, session_id: str) -> SessionRow:
 
 
 def _session_record(db: Session, session: SessionRow) -> SessionRecord:
-    events = db.execute(
-        select(
-            SegmentEventRow.segment_index,
-            SegmentEventRow.outcome,
-            SegmentEventRow.elapsed_seconds,
-        ).where(SegmentEventRow.session_id == session.id)
+    # The figures are on the row (kept by triggers); only which steps are saved is read here.
+    indices = db.scalars(
+        select(SegmentEventRow.segment_index).where(SegmentEventRow.session_id == session.id)
     )
-    indices: set[int] = set()
-    completed = skipped = 0
-    spent = 0.0
-    for index, outcome, elapsed in events:
-        indices.add(index)
-        completed += outcome == "completed"
-        skipped += outcome == "skipped"
-        spent += elapsed
     return SessionRecord(
         id=session.id,
         profile_id=session.profile_id,
@@ -306,7 +295,7 @@ def _session_record(db: Session, session: SessionRow) -> SessionRecord:
         updated_at=session.updated_at,
         ended_at=session.ended_at,
         done_indices=frozenset(indices),
-        completed_count=completed,
-        skipped_count=skipped,
-        time_spent_seconds=spent,
+        completed_count=session.segments_completed,
+        skipped_count=session.segments_saved - session.segments_completed,
+        time_spent_seconds=float(session.seconds_spent),
     )

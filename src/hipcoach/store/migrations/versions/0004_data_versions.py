@@ -99,17 +99,19 @@ def upgrade() -> None:
         _sqlite_triggers()
 
 
+# The rows a SQLite trigger sees for each event.
+SQLITE_ROWS = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
+
+
 def _sqlite_triggers() -> None:
-    for event in ("insert", "update", "delete"):
-        rows = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}[event]
+    for event, rows in SQLITE_ROWS.items():
         ids = ", ".join(f"{row}.session_id" for row in rows)
         op.execute(
             f"CREATE TRIGGER trg_segment_events_{event}_figures AFTER {event.upper()} "
             f"ON segment_events BEGIN {RECOUNT} WHERE id IN ({ids}); END"
         )
     for name, table, event, counter in _triggers():
-        rows = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}[event]
-        ids = ", ".join(f"{row}.profile_id" for row in rows)
+        ids = ", ".join(f"{row}.profile_id" for row in SQLITE_ROWS[event])
         op.execute(
             f"CREATE TRIGGER {name} AFTER {_event_clause(table, event)} ON {table} "
             f"BEGIN UPDATE profiles SET {counter} = {counter} + 1 WHERE id IN ({ids}); END"
