@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import event
 
 from hipcoach.store import Journal, StoreError
+from hipcoach.store.driver import DriverCursor, DriverStatement
 from tests.store.helpers import T0, record, start
 
 
@@ -146,7 +148,9 @@ def test_history_is_newest_first_with_counts(journal: Journal) -> None:
 
 
 @pytest.mark.parametrize("sessions", [3, 12])
-def test_history_is_one_query_however_many_sessions(journal: Journal, sessions: int) -> None:
+def test_history_is_one_query_however_many_sessions(
+    journal: Journal, sessions: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     profile = journal.ensure_profile("ana")
     for minutes in range(sessions):
         record(journal, start(journal, profile.id, minutes=minutes), 0)
@@ -155,6 +159,13 @@ def test_history_is_one_query_however_many_sessions(journal: Journal, sessions: 
     def count(*args: object) -> None:
         statements.append(str(args[2]))
 
+    sent = DriverCursor.execute
+
+    def count_driver(self: DriverCursor, statement: DriverStatement, values: Any) -> Any:
+        statements.append(statement.sql)
+        return sent(self, statement, values)
+
+    monkeypatch.setattr(DriverCursor, "execute", count_driver)
     event.listen(journal.engine, "before_cursor_execute", count)
     try:
         assert len(journal.history(profile.id)) == sessions

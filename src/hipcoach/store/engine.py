@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from hipcoach.domain.errors import StoreError
 
 POSTGRES_HINT = "install PostgreSQL support with: pip install 'hipcoach[postgres]'"
+BUSY_TIMEOUT_MS = 5000
 SQLITE_PRAGMAS = (
     # WAL lets a reader (the web UI) run beside the writing player without blocking it.
     "PRAGMA journal_mode=WAL",
@@ -20,7 +21,7 @@ SQLITE_PRAGMAS = (
     # SQLite leaves foreign keys off unless asked, per connection.
     "PRAGMA foreign_keys=ON",
     # Wait for a concurrent writer instead of failing at once with 'database is locked'.
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
 CONNECT_TIMEOUT_SECONDS = 10
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")

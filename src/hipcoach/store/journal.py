@@ -9,21 +9,20 @@ database by accident and the records outlive the transaction.
 from __future__ import annotations
 
 import json
-import math
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Self, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hipcoach.domain.errors import StoreError
+from hipcoach.domain.errors import HipcoachError, StoreError
 from hipcoach.store import queries as q
+from hipcoach.store.driver import Driver
 from hipcoach.store.records import (
     FINAL_STATUSES,
-    OUTCOMES,
     DataVersion,
     HistoryRow,
     Outcome,
@@ -34,11 +33,21 @@ from hipcoach.store.records import (
     SessionStatus,
 )
 from hipcoach.store.repository import Repository, now, utc
+from hipcoach.store.segments import SaveResult, SegmentBatch, SegmentSave, write_segments
 from hipcoach.store.tables import ProfileRow, SegmentEventRow, SessionRow
 
 
 class Journal(Repository):
-    """Reads and writes the session journal through one SQLAlchemy engine."""
+    """Reads and writes the session journal through one SQLAlchemy engine.
+
+    The statements a busy web server runs on every request (the change
+    counters, a segment save, the newest sessions) go through the engine's
+    driver connections instead (see store.driver); the SQL is the same Core.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._driver = Driver(engine)
 
     def close(self) -> None:
         """Close the engine's pooled connections; the journal is not used afterwards."""
@@ -159,39 +168,28 @@ class Journal(Repository):
         segments are saved now, or None when there is no such session. One
         transaction: the browser player saves one of these every few seconds.
         """
-        if outcome not in OUTCOMES:
-            raise StoreError(f"unknown segment outcome '{outcome}'; expected one of {OUTCOMES}")
-        if not math.isfinite(elapsed_seconds) or elapsed_seconds < 0:
-            raise StoreError("segment times must be finite and not negative")
-        recorded = utc(recorded_at)
-        with self._connection("record the segment") as db:
-            found = db.execute(q.SESSION_HEAD, {"session_id": session_id}).first()
-            if found is None:
-                return None
-            head = SessionHead(found[0], found[1], cast(SessionStatus, found[2]), *found[3:])
-            facts = describe(head)  # first: the caller's refusal says more than ours
-            if not 0 <= segment_index < head.total_segments:
-                raise StoreError(
-                    f"segment {segment_index} is outside session '{session_id}', "
-                    f"which has {head.total_segments} segments"
-                )
-            if facts.planned_seconds < 0:
-                raise StoreError("segment times must be finite and not negative")
-            values = {
-                "session_id": session_id,
-                "profile_id": head.profile_id,
-                "segment_index": segment_index,
-                "kind": facts.kind,
-                "exercise_id": facts.exercise_id,
-                "side": facts.side,
-                "outcome": outcome,
-                "planned_seconds": facts.planned_seconds,
-                "elapsed_seconds": float(elapsed_seconds),
-                "recorded_at": recorded,
-            }
-            db.execute(q.segment_upsert(db.dialect.name), values)
-            touched = db.execute(q.TOUCH_SESSION, {"session_id": session_id, "at": recorded})
-            return int(touched.scalar_one())
+        save = SegmentSave(
+            session_id, segment_index, describe, outcome, elapsed_seconds, recorded_at
+        )
+        [result] = write_segments(self._driver, [save])
+        if isinstance(result, HipcoachError):
+            raise result
+        return result
+
+    def record_segments(self, saves: Sequence[SegmentSave]) -> list[SaveResult]:
+        """Several saves in one transaction and one disk sync (see store.segments).
+
+        Returns, in order, each save's count of saved segments, None for no such
+        session, or the HipcoachError that refused it (nothing of it written);
+        a database error rolls back all of them and is raised as StoreError.
+        """
+        return write_segments(self._driver, saves)
+
+    def begin_segment_batch(self, *, wait: bool = True) -> SegmentBatch:
+        """A write transaction for many saves, committed when the caller says (see
+        store.segments.SegmentBatch). While another process writes, this waits for
+        it or, with `wait` False, raises WriteLockTakenError at once."""
+        return SegmentBatch(self._driver, wait=wait)
 
     def finish_session(
         self, session_id: str, status: SessionStatus, ended_at: datetime | None = None
@@ -214,8 +212,9 @@ class Journal(Repository):
 
     def session_head(self, session_id: str) -> SessionHead | None:
         """The session's owner, status and plan fingerprint (one indexed read), or None."""
-        with self._connection("read the session") as db:
-            found = db.execute(q.SESSION_HEAD, {"session_id": session_id}).first()
+        statement = self._driver.compiled(q.SESSION_HEAD)
+        with self._driver.transaction("read the session") as db:
+            found = db.first(statement, {"session_id": session_id})
         if found is None:
             return None
         return SessionHead(found[0], found[1], cast(SessionStatus, found[2]), *found[3:])
@@ -241,29 +240,41 @@ class Journal(Repository):
         """The profile's sessions, newest first, with their figures (one query)."""
         if limit < 1:
             raise StoreError("the history limit must be at least 1")
-        with self._connection("read the history") as db:
-            sessions = db.execute(q.HISTORY, {"profile_id": profile_id, "limit": limit}).all()
+        statement = self._driver.compiled(q.HISTORY)
+        with self._driver.transaction("read the history") as db:
+            sessions = db.all(statement, {"profile_id": profile_id, "limit": limit})
         return [
             HistoryRow(
-                session_id=s.id,
-                started_at=s.started_at,
-                routine_id=s.routine_id,
-                routine_name=s.routine_name,
-                status="completed" if s.status == "completed" else "partial",
+                session_id=session_id,
+                started_at=started_at,
+                routine_id=routine_id,
+                routine_name=routine_name,
+                status="completed" if status == "completed" else "partial",
                 # Only the newest session can be resumed (see latest_unfinished).
-                resumable=n == 0 and s.status != "completed",
-                segments_done=s.segments_saved,
-                segments_completed=s.segments_completed,
-                segments_total=s.total_segments,
-                time_spent_seconds=float(s.seconds_spent),
+                resumable=n == 0 and status != "completed",
+                segments_done=saved,
+                segments_completed=completed,
+                segments_total=total,
+                time_spent_seconds=float(spent),
             )
-            for n, s in enumerate(sessions)
+            for n, (
+                session_id,
+                started_at,
+                routine_id,
+                routine_name,
+                status,
+                total,
+                saved,
+                completed,
+                spent,
+            ) in enumerate(sessions)
         ]
 
     def data_version(self, profile_id: int) -> DataVersion:
         """The profile's change counters, read in one indexed lookup (see DataVersion)."""
-        with self._connection("read the data version") as db:
-            found = db.execute(q.DATA_VERSION, {"profile_id": profile_id}).first()
+        statement = self._driver.compiled(q.DATA_VERSION)
+        with self._driver.transaction("read the data version") as db:
+            found = db.first(statement, {"profile_id": profile_id})
         if found is None:
             raise StoreError(f"no profile with id {profile_id}")
         return DataVersion(records=int(found[0]), segments=int(found[1]))
