@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from hipcoach.domain.compiler import CompileOptions
-from hipcoach.domain.errors import SessionStateError, StoreError, UnknownIdError
+from hipcoach.domain.errors import HipcoachError, SessionStateError, StoreError, UnknownIdError
 from hipcoach.domain.timeline import SessionTimeline
 from hipcoach.services.context import Context
 from hipcoach.services.sessions import ActiveSession, unfinished_session
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from hipcoach.services.adaptation import SymptomResponse
     from hipcoach.store import SessionRecord
     from hipcoach.store.checkins import CheckinRecord
+    from hipcoach.store.segments import SegmentBatch
 
 # Enough for every session a single person has open, with room to spare.
 CACHE_SIZE = 256
@@ -161,45 +163,84 @@ def current_live(ctx: Context) -> LiveSession | None:
     return None if live.finished else live
 
 
+@dataclass(frozen=True)
+class LiveSegment:
+    """What the browser player says of one segment of a session's current timeline."""
+
+    session_id: str
+    index: int
+    outcome: str
+    elapsed_seconds: float
+
+
 def record_live_segment(
     ctx: Context, session_id: str, index: int, outcome: str, elapsed: float
 ) -> tuple[int, int]:
     """Save what happened to one segment of the current timeline; returns (done, total)."""
+    [result] = record_live_segments(ctx, [LiveSegment(session_id, index, outcome, elapsed)])
+    if isinstance(result, HipcoachError):
+        raise result
+    return result
+
+
+def record_live_segments(
+    ctx: Context, segments: Sequence[LiveSegment], batch: SegmentBatch | None = None
+) -> list[tuple[int, int] | HipcoachError]:
+    """Several segment saves, from any sessions, in one transaction (one disk sync):
+    in `batch`, which the caller commits, or else in one of their own.
+
+    For each, in order: (segments saved, segments in the timeline), or the error
+    that refused it, nothing of it written. A database error fails them all.
+    """
     from hipcoach.store.records import SegmentFacts, SessionHead
+    from hipcoach.store.segments import SegmentSave
 
-    segments = 0
+    totals: dict[int, int] = {}
 
-    def describe(head: SessionHead) -> SegmentFacts:
-        nonlocal segments
-        if head.profile_id != ctx.profile_id:
-            raise UnknownSessionError(session_id)
-        if head.status == "completed":
-            raise SessionStateError("that session is finished; start a new one")
-        timeline = _cache.get((head.id, head.fingerprint))
-        if timeline is None:  # not seen since the server started: rebuild it once
-            timeline = _timeline(ctx, _record(ctx, session_id))
-        segments = len(timeline.segments)
-        if not 0 <= index < segments:
-            raise SessionStateError(
-                f"segment {index} is not part of this session, which has {segments} segments"
-            )
-        segment = timeline.segments[index]
-        # The same facts JournalObserver writes for the terminal player.
-        return SegmentFacts(
-            segment.kind.value, segment.exercise_id, segment.side.value, segment.duration
+    def describer(number: int, segment: LiveSegment) -> Callable[[SessionHead], SegmentFacts]:
+        def describe(head: SessionHead) -> SegmentFacts:
+            if head.profile_id != ctx.profile_id:
+                raise UnknownSessionError(segment.session_id)
+            if head.status == "completed":
+                raise SessionStateError("that session is finished; start a new one")
+            timeline = _cache.get((head.id, head.fingerprint))
+            if timeline is None:  # not seen since the server started: rebuild it once
+                timeline = _timeline(ctx, _record(ctx, segment.session_id))
+            count = totals[number] = len(timeline.segments)
+            if not 0 <= segment.index < count:
+                raise SessionStateError(
+                    f"segment {segment.index} is not part of this session, "
+                    f"which has {count} segments"
+                )
+            step = timeline.segments[segment.index]
+            # The same facts JournalObserver writes for the terminal player.
+            return SegmentFacts(step.kind.value, step.exercise_id, step.side.value, step.duration)
+
+        return describe
+
+    at = _now()
+    saves = [
+        SegmentSave(
+            segment.session_id,
+            segment.index,
+            describer(number, segment),
+            "completed" if segment.outcome == "completed" else "skipped",
+            segment.elapsed_seconds,
+            at,
         )
-
-    done = ctx.journal.record_segment_of(
-        session_id,
-        index,
-        describe,
-        "completed" if outcome == "completed" else "skipped",
-        elapsed,
-        _now(),
-    )
-    if done is None:
-        raise UnknownSessionError(session_id)
-    return done, segments
+        for number, segment in enumerate(segments)
+    ]
+    results: list[tuple[int, int] | HipcoachError] = []
+    for number, (segment, done) in enumerate(
+        zip(segments, (batch or ctx.journal).record_segments(saves), strict=True)
+    ):
+        if done is None:
+            results.append(UnknownSessionError(segment.session_id))
+        elif isinstance(done, HipcoachError):
+            results.append(done)
+        else:
+            results.append((done, totals[number]))
+    return results
 
 
 def report_live_symptom(

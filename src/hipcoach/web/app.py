@@ -9,20 +9,43 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from hipcoach.settings import Settings
+from hipcoach.web.hot import HotRoutes
 
 HERE = Path(__file__).parent
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class HipcoachApp(FastAPI):
+    """FastAPI, with the requests a busy server gets most answered in front of it.
+
+    `hot_routes` (see web.hot) answers the plain Today page, the progress
+    figures and segment saves; everything else, errors included, is FastAPI's.
+    None sends every request through FastAPI.
+    """
+
+    hot_routes: HotRoutes | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hot = self.hot_routes
+        if hot is not None and scope["type"] == "http":
+            passed = await hot.answer(scope, receive, send)
+            if passed is None:
+                return
+            receive = passed
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> HipcoachApp:
     """A FastAPI app on the store that `settings` names (the environment's by default)."""
     from hipcoach import __version__
     from hipcoach.services.context import Context
     from hipcoach.web import api, pages
     from hipcoach.web.cache import ComputedCache
     from hipcoach.web.errors import install_error_handlers
+    from hipcoach.web.writer import SegmentWriter
 
     settings = settings or Settings.from_env()
 
@@ -33,10 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        await app.state.writer.close()
         gc.unfreeze()
         app.state.ctx.close()
 
-    app = FastAPI(
+    app = HipcoachApp(
         title="hipcoach",
         version=__version__,
         description=(
@@ -51,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One context for the app's life: the engine and the library are shared, thread-safe.
     app.state.ctx = Context(settings)
     app.state.computed = ComputedCache()
+    app.state.writer = SegmentWriter(app.state.ctx)
     install_error_handlers(app)
     # Each area's router straight onto the app: every level of nesting is matched
     # again on each request, a third of the time a kept page takes to serve.
@@ -59,4 +84,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for page_router in pages.ROUTERS:
         app.include_router(page_router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.hot_routes = HotRoutes(app.state)
     return app

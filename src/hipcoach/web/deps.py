@@ -34,7 +34,7 @@ def computed(request: Request) -> ComputedCache:
 
 
 async def kept_for_the_day(
-    request: Request, ctx: Context, key: tuple[Hashable, ...], compute: Callable[[date], T]
+    cache: ComputedCache, ctx: Context, key: tuple[Hashable, ...], compute: Callable[[date], T]
 ) -> T:
     """`compute(today)`, kept while the profile's records and the local date stay the same.
 
@@ -44,6 +44,4 @@ async def kept_for_the_day(
 
     version = ctx.journal.data_version(ctx.profile_id)
     day = local_today()
-    return await computed(request).get(
-        (*key, ctx.profile_id), (version.records, day), lambda: compute(day)
-    )
+    return await cache.get((*key, ctx.profile_id), (version.records, day), lambda: compute(day))

@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from hipcoach.domain.errors import HipcoachError, NoPlanError, UnknownIdError
+from hipcoach.services.context import Context
 from hipcoach.views import format_duration
-from hipcoach.web.cache import PageWithHoles
+from hipcoach.web.cache import ComputedCache, PageWithHoles
 from hipcoach.web.deps import Ctx, computed, kept_for_the_day
 from hipcoach.web.templating import render, render_text
 
@@ -38,12 +39,18 @@ async def today_page(
     web.cache); the resume offer and the recent sessions move with every saved
     segment, so they are rendered into it on each request.
     """
+    return HTMLResponse(await today_html(ctx, computed(request), pain_now, morning_after))
+
+
+async def today_html(
+    ctx: Context, cache: ComputedCache, pain_now: str | None, morning_after: str | None
+) -> str:
+    """The Today page's HTML (also served by web.hot, without FastAPI's layers)."""
     from hipcoach.services.programs import local_today
 
     version = ctx.journal.data_version(ctx.profile_id)
     day = local_today()
     pain, morning = blank(pain_now), blank(morning_after)
-    cache = computed(request)
     page = await cache.get(
         ("today", ctx.profile_id, pain, morning),
         (version.records, day),
@@ -56,7 +63,7 @@ async def today_page(
         lambda: _today_live(ctx, now),
         inline=True,  # one indexed query: quicker than the hop to a worker thread
     )
-    return HTMLResponse(page.fill(live))
+    return page.fill(live)
 
 
 # Where the live parts go in the kept page; no template or user text contains these.
@@ -251,7 +258,7 @@ def _not_found(request: Request, message: str) -> Response:
 async def progress_page(request: Request, ctx: Ctx) -> Response:
     """Rotation per side, sessions, pain and the PSFS, with the charts (kept like Today)."""
     html = await kept_for_the_day(
-        request, ctx, ("progress-page",), lambda day: _progress_page(ctx, day)
+        computed(request), ctx, ("progress-page",), lambda day: _progress_page(ctx, day)
     )
     return HTMLResponse(html)
 

@@ -12,7 +12,7 @@ from pydantic import Field
 from hipcoach.domain.errors import HipcoachError, NoPlanError
 from hipcoach.web.api.library import StrictBody
 from hipcoach.web.cache import OBJECT_RESPONSE, json_body
-from hipcoach.web.deps import Ctx, kept_for_the_day
+from hipcoach.web.deps import Ctx, computed, kept_for_the_day
 
 router = APIRouter(tags=["program"])
 
@@ -71,7 +71,7 @@ class Pause(StrictBody):
 async def today(request: Request, ctx: Ctx, date: dt.date | None = None) -> Response:
     """The same figures as the Today page; `plan` is null without a plan."""
     body = await kept_for_the_day(
-        request,
+        computed(request),
         ctx,
         ("today-json", date),
         lambda today: json_body(_today(ctx, date or today)),

@@ -12,8 +12,8 @@ from pydantic import Field
 
 from hipcoach.services.context import Context
 from hipcoach.web.api.library import StrictBody
-from hipcoach.web.cache import OBJECT_RESPONSE, json_body
-from hipcoach.web.deps import Ctx, kept_for_the_day
+from hipcoach.web.cache import OBJECT_RESPONSE, ComputedCache, json_body
+from hipcoach.web.deps import Ctx, computed, kept_for_the_day
 
 router = APIRouter(tags=["progress"])
 
@@ -60,15 +60,19 @@ class Measurement(StrictBody):
 )
 async def progress(request: Request, ctx: Ctx) -> Response:
     """Rotation per side against the typical range, sessions, pain and the PSFS."""
+    return Response(await progress_body(ctx, computed(request)), media_type="application/json")
+
+
+async def progress_body(ctx: Context, cache: ComputedCache) -> bytes:
+    """The progress figures as JSON (also served by web.hot, without FastAPI's layers)."""
     from hipcoach.services.progress import build_progress, progress_json
 
-    body = await kept_for_the_day(
-        request,
+    return await kept_for_the_day(
+        cache,
         ctx,
         ("progress-json",),
         lambda day: json_body(progress_json(build_progress(ctx, day))),
     )
-    return Response(body, media_type="application/json")
 
 
 @router.get(

@@ -7,13 +7,16 @@ carries on at `start_index`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from hipcoach.web.api.library import DoseOptions, StrictBody
 from hipcoach.web.deps import Ctx
+
+if TYPE_CHECKING:
+    from hipcoach.web.writer import SegmentWriter
 
 router = APIRouter(tags=["sessions"])
 
@@ -165,16 +168,23 @@ def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
 @router.post(
     "/sessions/{session_id}/segments", summary="Save one segment", responses={404: {}, 409: {}}
 )
-async def save_segment(ctx: Ctx, session_id: str, body: SaveSegment) -> SegmentSaved:
+async def save_segment(request: Request, session_id: str, body: SaveSegment) -> SegmentSaved:
     """Saved the moment it ends; 409 for an index outside the current timeline."""
-    from hipcoach.services.live import record_live_segment
+    return await save_segment_of(request.app.state.writer, session_id, body)
 
-    # Called on the event loop, not in a worker thread. A save is a few indexed
-    # statements and one disk sync (which releases the GIL); under load, a thread
-    # would wait for the busy loop to hand over the GIL at every statement.
-    done, total = record_live_segment(
-        ctx, session_id, body.index, body.outcome, body.elapsed_seconds
-    )
+
+async def save_segment_of(
+    writer: SegmentWriter, session_id: str, body: SaveSegment
+) -> SegmentSaved:
+    """Save one segment, committed to disk before this returns (see web.writer).
+
+    Also called by web.hot, without FastAPI's layers. A refusal (HipcoachError)
+    comes before anything of the segment is written.
+    """
+    from hipcoach.services.live import LiveSegment
+
+    segment = LiveSegment(session_id, body.index, body.outcome, body.elapsed_seconds)
+    done, total = await writer.save(segment)
     return SegmentSaved(done=done, total=total)
 
 

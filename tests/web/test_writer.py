@@ -1,0 +1,159 @@
+"""web.writer: saves that arrive together are committed together, each answered on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hipcoach.domain.compiler import CompileOptions
+from hipcoach.domain.errors import SessionStateError, StoreError
+from hipcoach.library.loader import load_library
+from hipcoach.services.context import Context
+from hipcoach.services.live import LiveSegment, UnknownSessionError, start_live
+from hipcoach.services.programs import local_today
+from hipcoach.services.screening import screening_form, take_screen
+from hipcoach.settings import Settings
+from hipcoach.store.driver import WriteLockTakenError
+from hipcoach.store.segments import SegmentBatch
+from hipcoach.web import writer as writer_module
+from hipcoach.web.writer import SegmentWriter
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[Context]:
+    load_library.cache_clear()
+    context = Context(Settings.from_env({"HIPCOACH_DATA_DIR": str(tmp_path / "data")}))
+    take_screen(context, {q.id: False for q in screening_form(context).questions if not q.follows})
+    yield context
+    context.close()
+    load_library.cache_clear()
+
+
+def begin(ctx: Context) -> tuple[str, int]:
+    live = start_live(ctx, local_today(), "morning-pry", CompileOptions(), None, None)
+    return live.session_id, len(live.timeline.segments)
+
+
+def done(ctx: Context, session_id: str) -> frozenset[int]:
+    return ctx.journal.get_session(session_id).done_indices
+
+
+async def test_saves_that_arrive_together_share_one_commit(ctx: Context) -> None:
+    sid, total = begin(ctx)
+    other, _ = begin(ctx)
+    writer = SegmentWriter(ctx)
+    saves = [LiveSegment(sid, index, "completed", 2.0) for index in range(6)]
+    saves.append(LiveSegment(other, 0, "skipped", 0.5))
+    answers = await asyncio.gather(*(writer.save(segment) for segment in saves))
+    assert answers == [(n, total) for n in range(1, 7)] + [(1, total)]
+    assert (writer.batches, writer.saves) == (1, 7)
+    assert done(ctx, sid) == frozenset(range(6))
+    # Alone, a save is its own batch.
+    assert await writer.save(LiveSegment(sid, 6, "completed", 1.0)) == (7, total)
+    assert (writer.batches, writer.saves) == (2, 8)
+    await writer.close()
+
+
+async def test_a_caller_hears_of_its_save_only_once_it_is_committed(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid, _ = begin(ctx)
+    writer = SegmentWriter(ctx)
+    committed: list[int] = []
+    commit = SegmentBatch.commit
+
+    def counted(batch: SegmentBatch) -> None:
+        commit(batch)
+        committed.append(1)
+
+    monkeypatch.setattr(SegmentBatch, "commit", counted)
+
+    async def save(index: int) -> int:
+        await writer.save(LiveSegment(sid, index, "completed", 1.0))
+        return len(committed)
+
+    assert await asyncio.gather(save(0), save(1)) == [1, 1]
+    assert await save(2) == 2
+
+
+async def test_a_refused_save_fails_only_its_own_caller(ctx: Context) -> None:
+    sid, total = begin(ctx)
+    writer = SegmentWriter(ctx)
+    answers = await asyncio.gather(
+        writer.save(LiveSegment(sid, 0, "completed", 1.0)),
+        writer.save(LiveSegment(sid, total, "completed", 1.0)),
+        writer.save(LiveSegment("no-such-session", 0, "completed", 1.0)),
+        writer.save(LiveSegment(sid, 1, "completed", 1.0)),
+        return_exceptions=True,
+    )
+    assert answers[0] == (1, total)
+    assert answers[3] == (2, total)
+    assert isinstance(answers[1], SessionStateError)
+    assert "not part of this session" in str(answers[1])
+    assert isinstance(answers[2], UnknownSessionError)
+    assert writer.batches == 1
+    assert done(ctx, sid) == frozenset({0, 1})
+
+
+async def test_a_caller_that_goes_away_leaves_its_save_in_the_batch(ctx: Context) -> None:
+    sid, _ = begin(ctx)
+    writer = SegmentWriter(ctx)
+    leaving = asyncio.ensure_future(writer.save(LiveSegment(sid, 3, "completed", 1.0)))
+    staying = asyncio.ensure_future(writer.save(LiveSegment(sid, 4, "completed", 1.0)))
+    await asyncio.sleep(0)  # both are queued
+    leaving.cancel()
+    assert (await staying)[0] == 2
+    with pytest.raises(asyncio.CancelledError):
+        await leaving
+    assert done(ctx, sid) == frozenset({3, 4})
+
+
+async def test_the_batch_waits_its_turn_while_another_process_writes(ctx: Context) -> None:
+    sid, total = begin(ctx)
+    writer = SegmentWriter(ctx)
+    elsewhere = ctx.journal.begin_segment_batch()  # holds SQLite's write lock
+    saving = asyncio.ensure_future(writer.save(LiveSegment(sid, 0, "completed", 1.0)))
+    await asyncio.sleep(0.05)
+    assert not saving.done()  # still trying for the lock, and the loop is free meanwhile
+    elsewhere.rollback()
+    assert await asyncio.wait_for(saving, 5) == (1, total)
+
+
+async def test_a_lock_held_past_the_busy_timeout_fails_the_batch(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid, _ = begin(ctx)
+    monkeypatch.setattr(writer_module, "BUSY_TIMEOUT_MS", 30)
+    writer = SegmentWriter(ctx)
+    elsewhere = ctx.journal.begin_segment_batch()
+    try:
+        with pytest.raises(WriteLockTakenError):
+            await writer.save(LiveSegment(sid, 0, "completed", 1.0))
+    finally:
+        elsewhere.rollback()
+    assert done(ctx, sid) == frozenset()
+    # The writer is still there for the next save.
+    assert (await writer.save(LiveSegment(sid, 0, "completed", 1.0)))[0] == 1
+
+
+async def test_a_database_error_fails_every_save_of_the_batch(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid, _ = begin(ctx)
+    writer = SegmentWriter(ctx)
+
+    def broken(*args: object) -> None:
+        raise StoreError("could not record the segment in the journal: disk I/O error")
+
+    monkeypatch.setattr(writer_module, "record_live_segments", broken)
+    answers = await asyncio.gather(
+        *(writer.save(LiveSegment(sid, n, "completed", 1.0)) for n in range(3)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(answer, StoreError) for answer in answers)
+    monkeypatch.undo()
+    assert done(ctx, sid) == frozenset()
+    assert (await writer.save(LiveSegment(sid, 0, "completed", 1.0)))[0] == 1
