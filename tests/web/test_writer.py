@@ -157,3 +157,15 @@ async def test_a_database_error_fails_every_save_of_the_batch(
     monkeypatch.undo()
     assert done(ctx, sid) == frozenset()
     assert (await writer.save(LiveSegment(sid, 0, "completed", 1.0)))[0] == 1
+
+
+def test_the_writer_serves_a_new_loop_after_the_last_one_stopped(ctx: Context) -> None:
+    sid, total = begin(ctx)
+    writer = SegmentWriter(ctx)
+    for index in range(2):  # a test client's loop, say, stopped as soon as it was answered
+        loop = asyncio.new_event_loop()
+        try:
+            saved = loop.run_until_complete(writer.save(LiveSegment(sid, index, "completed", 1)))
+        finally:
+            loop.close()
+        assert saved == (index + 1, total)

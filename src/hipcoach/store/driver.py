@@ -217,6 +217,7 @@ class HeldTransaction:
             self._connection.close()
             raise
         self.cursor = DriverCursor(raw)
+        self._ended = False
 
     @contextmanager
     def errors(self) -> Iterator[None]:
@@ -228,6 +229,8 @@ class HeldTransaction:
 
     def commit(self) -> None:
         """Commit (on SQLite with synchronous=FULL: sync the log to disk) and let go."""
+        if self._ended:
+            raise StoreError(f"could not {self._action} in the journal: the transaction ended")
         try:
             with self.errors():
                 self._connection.commit()
@@ -237,7 +240,9 @@ class HeldTransaction:
         self._release()
 
     def rollback(self) -> None:
-        """Undo everything of the transaction and let go."""
+        """Undo everything of the transaction and let go (nothing to do once ended)."""
+        if self._ended:
+            return
         try:
             with self.errors():
                 self._connection.rollback()
@@ -245,6 +250,7 @@ class HeldTransaction:
             self._release()
 
     def _release(self) -> None:
+        self._ended = True
         self.cursor.close()
         self._connection.close()  # back to the pool
 

@@ -60,18 +60,24 @@ class SegmentWriter:
         return await future
 
     async def _drain(self) -> None:
+        """One batch: everything queued by the time the write lock is had."""
         try:
-            while self._queue:
-                try:
-                    batch = await self._begin()
-                except Exception as failed:  # the lock stayed taken, or the database is gone
-                    pending, self._queue = self._queue, []
-                    _fail(pending, failed)
-                    continue
-                pending, self._queue = self._queue, []
-                self._commit(batch, pending)
+            batch = await self._begin()
+        except Exception as failed:  # the lock stayed taken, or the database is gone
+            _fail(self._take(), failed)
+            return
         finally:
-            self._drainer = None
+            if self._drainer is asyncio.current_task():  # cancelled: the loop is closing
+                self._drainer = None
+        self._commit(batch, self._take())
+
+    def _take(self) -> list[_Pending]:
+        """Everything queued, for this batch. From here the drain runs to its end
+        without a pause, so the next save starts the next drain (a drain left
+        unfinished on a loop that stopped would otherwise hold up every save)."""
+        pending, self._queue = self._queue, []
+        self._drainer = None
+        return pending
 
     async def _begin(self) -> SegmentBatch:
         """The batch's transaction, with the write lock, asked for again after a pause
@@ -93,7 +99,7 @@ class SegmentWriter:
             results = record_live_segments(self._ctx, [segment for segment, _ in pending], batch)
             batch.commit()
         except Exception as failed:  # the database's: nothing of the batch is saved
-            batch.rollback()
+            batch.rollback()  # (nothing to do when the commit itself failed)
             _fail(pending, failed)
             return
         self.batches += 1
