@@ -182,3 +182,21 @@ def test_one_save_keeps_its_old_errors(journal: Journal) -> None:
     with pytest.raises(StoreError, match="no session with id 'nope'"):
         record(journal, "nope", 0)
     assert journal.get_session(session).done_indices == frozenset()
+
+
+def test_a_parameter_used_twice_is_bound_twice(journal: Journal) -> None:
+    from sqlalchemy import bindparam, or_, select
+
+    from hipcoach.store.driver import Driver
+    from hipcoach.store.tables import SessionRow
+
+    profile = journal.ensure_profile("ana")
+    session = start(journal, profile.id)
+    either = select(SessionRow.id, SessionRow.started_at).where(
+        or_(SessionRow.id == bindparam("key"), SessionRow.routine_id == bindparam("key"))
+    )
+    driver = Driver(journal.engine)
+    with driver.transaction("read the sessions") as db:
+        assert db.first(driver.compiled(either), {"key": session}) == (session, T0)
+        assert db.all(driver.compiled(either), {"key": "ninety-ninety-basics"}) == [(session, T0)]
+        assert db.first(driver.compiled(either), {"key": "nothing"}) is None

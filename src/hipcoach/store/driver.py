@@ -33,10 +33,11 @@ class DriverStatement:
     """A Core statement compiled for one dialect: its SQL, how to bind it, how to read it."""
 
     sql: str
-    names: tuple[str, ...]  # the bound parameters, in the order a positional style needs
+    # Each bound parameter with its conversion (if any), in the order a positional
+    # paramstyle needs.
+    binding: tuple[tuple[str, Processor | None], ...]
     positional: bool
     constants: Mapping[str, Any]  # literals SQLAlchemy bound itself ('completed' in a CASE)
-    bind_processors: Mapping[str, Processor]
     result_types: tuple[TypeEngine[Any], ...]  # of the columns it returns, dialect-specific
     dialect: Dialect
     # Worked out from the driver's column types on the first read (PostgreSQL's
@@ -57,34 +58,31 @@ class DriverStatement:
         # By the names the SQL uses (anonymous parameters get theirs at compilation).
         binds = {name: bind for bind, name in compiled.bind_names.items()}
         names = tuple(compiled.positiontup) if positional else tuple(binds)
-        bind_processors: dict[str, Processor] = {}
-        for name in names:
-            processor = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                bind_processors[name] = processor
+        binding = tuple(
+            (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
+        )
         constants = {name: value for name, value in compiled.params.items() if value is not None}
         exported = getattr(statement, "exported_columns", ())
         return cls(
             sql=compiled.string,
-            names=names,
+            binding=binding,
             positional=positional,
             constants=constants,
-            bind_processors=bind_processors,
             result_types=tuple(column.type.dialect_impl(dialect) for column in exported),
             dialect=dialect,
         )
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """`values` (by bind name) converted and laid out for the driver's paramstyle."""
-        processors = self.bind_processors
-        converted = {}
-        for name in self.names:
-            value = values[name] if name in values else self.constants[name]
-            processor = processors.get(name)
-            converted[name] = processor(value) if processor is not None else value
-        if self.positional:
-            return [converted[name] for name in self.names]
-        return converted
+        constants = self.constants
+        converted = [
+            value if processor is None else processor(value)
+            for name, processor in self.binding
+            for value in (values[name] if name in values else constants[name],)
+        ]
+        if self.positional:  # a name used twice in the SQL is bound twice
+            return converted
+        return dict(zip((name for name, _ in self.binding), converted, strict=True))
 
     def reader(self, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
         """How to read each column, for the cursor `description` of a first result."""
