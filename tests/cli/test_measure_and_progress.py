@@ -297,6 +297,29 @@ def test_the_pdf_report_has_several_pages(cli: Cli, tmp_path: Path) -> None:
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", body)) >= 2
 
 
+def test_the_pdf_report_ends_with_the_routines_figures(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hipcoach.report.pdf as pdf
+
+    drawn: list[tuple[str, list[str], int]] = []
+    draw_page = pdf._figures_page
+
+    def spy(page: Any, routine: str, items: list[dict[str, Any]]) -> None:
+        draw_page(page, routine, items)
+        drawn.append((routine, [item["name"] for item in items], len(page.axes)))
+
+    monkeypatch.setattr(pdf, "_figures_page", spy)
+    record_two_sittings(cli)
+    target = tmp_path / "report.pdf"
+    cli("progress", "--out", str(target))
+    # Without a plan, the morning pry's four exercises: one figure (axes) each.
+    assert drawn == [
+        ("Morning pry", ["90/90 seat", "ER press", "IR ankle lift", "Contralateral pry"], 4)
+    ]
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", target.read_bytes())) == 5
+
+
 def test_the_png_is_the_rom_chart_at_a_sensible_size(cli: Cli, tmp_path: Path) -> None:
     record_two_sittings(cli)
     target = tmp_path / "chart.png"

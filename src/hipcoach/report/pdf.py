@@ -18,6 +18,7 @@ A4 = (8.27, 11.69)  # inches, portrait
 _TOP = 0.95
 _LEFT = 0.07
 _WRAP = 96  # characters per line at 9.5 pt across the page
+FIGURES_PER_PAGE = 6
 
 
 class _Page:
@@ -120,7 +121,7 @@ def write_pdf(view: ProgressView, path: Path) -> None:
     from matplotlib.backends.backend_pdf import PdfPages
 
     from hipcoach.report import calendar_chart, charts, score_charts
-    from hipcoach.report.html import report_context
+    from hipcoach.report.html import exercise_figures, report_context
 
     context = report_context(view)
     metadata = {
@@ -195,3 +196,33 @@ def write_pdf(view: ProgressView, path: Path) -> None:
             size=8.5,
         )
         pdf.savefig(page)
+
+        exercises = exercise_figures(view)
+        if exercises:
+            items = exercises["figures"]
+            for start in range(0, len(items), FIGURES_PER_PAGE):
+                page = charts.new_figure(*A4)
+                page.set_layout_engine("none")
+                _figures_page(page, exercises["routine"], items[start : start + FIGURES_PER_PAGE])
+                pdf.savefig(page)
+
+
+def _figures_page(page: Figure, routine: str, items: list[dict[str, Any]]) -> None:
+    """Still figures of the routine's exercises, two to a row, each with its name and cue."""
+    from hipcoach.report.figure_draw import draw_figure
+
+    text = _Page(page)
+    text.heading(f"Your exercises: {routine}")
+    text.lines("The same drawings as in the player, standing still.", colour="#57606a")
+    rows = -(-FIGURES_PER_PAGE // 2)
+    top = text.y - 0.02
+    cell_height = (top - 0.04) / rows
+    for n, item in enumerate(items):
+        row, column = divmod(n, 2)
+        left = _LEFT + column * 0.45
+        bottom = top - (row + 1) * cell_height
+        ax = page.add_axes((left, bottom + cell_height * 0.32, 0.40, cell_height * 0.62))
+        draw_figure(ax, str(item["svg"]))
+        page.text(left, bottom + cell_height * 0.28, item["name"], fontsize=10.5, fontweight="bold")
+        cue = textwrap.fill(item["cue"], width=52)
+        page.text(left, bottom + cell_height * 0.24, cue, fontsize=8.5, va="top", color="#24292f")
