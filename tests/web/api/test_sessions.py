@@ -51,7 +51,9 @@ def test_a_whole_session_through_the_api(screened: TestClient, started: dict[str
     assert row["session_id"] == sid
     assert row["status"] == "completed"
     assert row["segments_completed"] == row["segments_total"] == total
-    assert screened.get(f"{API}/sessions/current").status_code == 404
+    nothing = screened.get(f"{API}/sessions/current")
+    assert nothing.status_code == 204
+    assert nothing.content == b""
 
 
 def test_resume_after_a_reload_starts_at_the_first_unsaved(
@@ -175,4 +177,4 @@ def test_a_second_pinch_ends_the_session(screened: TestClient, started: dict[str
     assert "symptom.pinch-again" in second["rule_ids"]
     assert len(second["timeline"]["segments"]) == 1
     assert screened.get(f"{API}/history").json()[0]["status"] == "partial"
-    error(screened.get(f"{API}/sessions/current"), 404)
+    assert screened.get(f"{API}/sessions/current").status_code == 204

@@ -230,3 +230,14 @@ def test_the_player_works_by_keyboard_alone_and_announces_each_cue(
     phone.keyboard.press("q")
     phone.locator("#view-checkout").wait_for(state="visible")
     assert not phone.errors
+
+
+def test_nothing_to_resume_is_no_error_in_the_console(fresh_server: Any, phone: Any) -> None:
+    console: list[str] = []
+    phone.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    with phone.expect_response(lambda r: r.url.endswith("/api/v1/sessions/current")) as asked:
+        goto(phone, fresh_server.url("/player"))
+    assert asked.value.status == 204
+    phone.locator("#view-start").wait_for(state="visible")
+    assert not [line for line in console if line.startswith(("error", "warning"))], console
+    assert not phone.errors

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from hipcoach.web.api.library import DoseOptions, StrictBody
@@ -141,14 +141,23 @@ def start_session(ctx: Ctx, body: StartSession) -> LiveSessionOut:
     return LiveSessionOut(**live.to_dict())
 
 
-@router.get("/sessions/current", summary="The session to resume", responses={404: {}})
-def current_session(ctx: Ctx) -> LiveSessionOut:
-    """The newest unfinished session with something left to play; 404 when there is none."""
+@router.get(
+    "/sessions/current",
+    summary="The session to resume",
+    response_model=LiveSessionOut,
+    responses={204: {"description": "There is no unfinished session to resume."}},
+)
+def current_session(ctx: Ctx) -> Any:
+    """The newest unfinished session with something left to play; 204 when there is none.
+
+    Not a 404: having nothing to resume is the usual answer, not an error (and a
+    browser logs every 404 a page fetches as one).
+    """
     from hipcoach.services.live import current_live
 
     live = current_live(ctx)
     if live is None:
-        raise HTTPException(404, "there is no unfinished session to resume")
+        return Response(status_code=204)
     return LiveSessionOut(**live.to_dict(), resumable=True)
 
 

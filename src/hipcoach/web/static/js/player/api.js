@@ -28,14 +28,9 @@ export class PlayerApi {
     return data;
   }
 
-  /** The newest unfinished session, or null when there is none. */
-  async current() {
-    try {
-      return await this.#call("GET", "/sessions/current");
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    }
+  /** The newest unfinished session, or null when there is none (204, no body). */
+  current() {
+    return this.#call("GET", "/sessions/current");
   }
 
   session(id) {
