@@ -18,7 +18,8 @@ A4 = (8.27, 11.69)  # inches, portrait
 _TOP = 0.95
 _LEFT = 0.07
 _WRAP = 96  # characters per line at 9.5 pt across the page
-FIGURES_PER_PAGE = 6
+FIGURE_ROWS = 3  # of two figures each, on a page
+FIGURES_PER_PAGE = 2 * FIGURE_ROWS
 
 
 class _Page:
@@ -214,9 +215,8 @@ def _figures_page(page: Figure, routine: str, items: list[dict[str, Any]]) -> No
     text = _Page(page)
     text.heading(f"Your exercises: {routine}")
     text.lines("The same drawings as in the player, standing still.", colour="#57606a")
-    rows = -(-FIGURES_PER_PAGE // 2)
     top = text.y - 0.02
-    cell_height = (top - 0.04) / rows
+    cell_height = (top - 0.04) / FIGURE_ROWS
     for n, item in enumerate(items):
         row, column = divmod(n, 2)
         left = _LEFT + column * 0.45

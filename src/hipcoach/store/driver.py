@@ -197,8 +197,9 @@ SQLITE_BUSY = 5
 class HeldTransaction:
     """One transaction on one pooled DBAPI connection.
 
-    It may be begun, used and ended on different threads, one at a time (the
-    web server begins on a thread when it has to wait for the write lock).
+    It may be begun, used and ended on different threads, one at a time; the
+    web server's group commit (web.writer) holds one open across a pause while
+    another process has the write lock.
     """
 
     def __init__(self, driver: Driver, action: str, *, write: bool, wait: bool = True) -> None:

@@ -171,7 +171,7 @@ class Journal(Repository):
         save = SegmentSave(
             session_id, segment_index, describe, outcome, elapsed_seconds, recorded_at
         )
-        [result] = write_segments(self._driver, [save])
+        [result] = self.record_segments([save])
         if isinstance(result, HipcoachError):
             raise result
         return result

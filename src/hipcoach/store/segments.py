@@ -55,7 +55,7 @@ class SegmentSave:
 
 def write_segments(driver: Driver, saves: Sequence[SegmentSave]) -> list[SaveResult]:
     """Every save of `saves` in one transaction of its own; a result for each (see
-    SegmentBatch.write)."""
+    SegmentBatch.record_segments)."""
     if not saves:
         return []
     with driver.transaction("record the segment", write=True) as db:
@@ -65,9 +65,8 @@ def write_segments(driver: Driver, saves: Sequence[SegmentSave]) -> list[SaveRes
 class SegmentBatch:
     """A write transaction for segment saves, held open until commit() or rollback().
 
-    For a server that gathers the saves of many players into one commit; it
-    may begin on a thread of its own when it has to wait for the write lock
-    (see HeldTransaction for the rules of crossing threads).
+    For a server that gathers the saves of many players into one commit (see
+    HeldTransaction for the rules of crossing threads).
     """
 
     def __init__(self, driver: Driver, *, wait: bool = True) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from fastapi import Depends, Request
 
 from hipcoach.services.context import Context
 from hipcoach.web.cache import ComputedCache
+
+if TYPE_CHECKING:
+    from hipcoach.web.writer import SegmentWriter
 
 T = TypeVar("T")
 
@@ -31,6 +34,12 @@ def computed(request: Request) -> ComputedCache:
     """The app's cache of computed pages and figures (see web.cache)."""
     cache: ComputedCache = request.app.state.computed
     return cache
+
+
+def segment_writer(request: Request) -> SegmentWriter:
+    """The app's group commit for segment saves (see web.writer)."""
+    writer: SegmentWriter = request.app.state.writer
+    return writer
 
 
 async def kept_for_the_day(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from hipcoach.web.api.library import DoseOptions, StrictBody
-from hipcoach.web.deps import Ctx
+from hipcoach.web.deps import Ctx, segment_writer
 
 if TYPE_CHECKING:
     from hipcoach.web.writer import SegmentWriter
@@ -179,7 +179,7 @@ def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
 )
 async def save_segment(request: Request, session_id: str, body: SaveSegment) -> SegmentSaved:
     """Saved the moment it ends; 409 for an index outside the current timeline."""
-    return await save_segment_of(request.app.state.writer, session_id, body)
+    return await save_segment_of(segment_writer(request), session_id, body)
 
 
 async def save_segment_of(
