@@ -12,20 +12,27 @@ ENV_DATA_DIR = "HIPCOACH_DATA_DIR"
 ENV_DATABASE_URL = "HIPCOACH_DATABASE_URL"
 ENV_TIME_SCALE = "HIPCOACH_TIME_SCALE"
 ENV_PROFILE = "HIPCOACH_PROFILE"
+ENV_HOST = "HIPCOACH_HOST"
+ENV_ALLOWED_HOSTS = "HIPCOACH_ALLOWED_HOSTS"
 
 DEFAULT_PROFILE = "local"
+DEFAULT_HOST = "127.0.0.1"
 MAX_TIME_SCALE = 1000.0
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where data lives and how the clock runs."""
+    """Where data lives, how the clock runs, and where the web server listens."""
 
     data_dir: Path
     cache_dir: Path
     database_url: str
     time_scale: float
     profile: str
+    # The address `hipcoach serve` binds; beyond loopback, devices must pair (see web.gate).
+    host: str = DEFAULT_HOST
+    # Host names the web server answers besides loopback's and its own address.
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -42,6 +49,8 @@ class Settings:
             database_url=url,
             time_scale=_time_scale(env.get(ENV_TIME_SCALE)),
             profile=env.get(ENV_PROFILE) or DEFAULT_PROFILE,
+            host=(env.get(ENV_HOST) or DEFAULT_HOST).strip(),
+            allowed_hosts=_host_list(env.get(ENV_ALLOWED_HOSTS)),
         )
 
 
@@ -65,3 +74,10 @@ def _time_scale(raw: str | None) -> float:
     if not 0 < scale <= MAX_TIME_SCALE:
         raise HipcoachError(f"{ENV_TIME_SCALE} must be above 0 and at most {MAX_TIME_SCALE:g}")
     return scale
+
+
+def _host_list(raw: str | None) -> tuple[str, ...]:
+    """HIPCOACH_ALLOWED_HOSTS: names separated by commas or spaces, compared case-blind."""
+    if not raw:
+        return ()
+    return tuple(dict.fromkeys(n.lower() for n in raw.replace(",", " ").split() if n))

@@ -37,6 +37,9 @@ def test_owned_tables_are_every_profile_table_parents_first() -> None:
     }
     assert names.index("plans") < names.index("sessions") < names.index("segment_events")
     assert names.index("sessions") < names.index("checkins")
+    # Paired devices and pairing codes belong to the server, not to a person: they have no
+    # profile_id, so they are never exported nor imported (nor are their token hashes).
+    assert not {"devices", "pairing_codes"} & set(names)
 
 
 def test_dump_holds_every_row_of_the_profile_and_nothing_else(journal: Journal) -> None:

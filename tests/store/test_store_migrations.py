@@ -30,6 +30,9 @@ TABLES = {
     "symptom_events",
     "measurements",
     "questionnaire_responses",
+    # The server's own (0005): paired browsers and their one-time codes, no profile's data.
+    "devices",
+    "pairing_codes",
 }
 
 
@@ -205,5 +208,30 @@ def test_upgrading_a_0003_journal_fills_in_the_session_figures(database_url: str
         [row] = journal.history(7)
         assert row.segments_done == 3
         assert journal.data_version(7).segments == 1
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_0004_journal_keeps_its_data_and_adds_empty_device_tables(
+    database_url: str,
+) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        _upgraded_to(engine, "0004")
+        assert not {"devices", "pairing_codes"} & set(inspect(engine).get_table_names())
+        journal = Journal(engine)
+        profile = journal.ensure_profile("ana")
+        session_id = start(journal, profile.id)
+        record(journal, session_id, 0)
+        before = (journal.history(profile.id), journal.data_version(profile.id))
+        migrate(engine)
+        assert current_revision(engine) == HEAD_REVISION
+        # The counters' triggers came through the upgrade untouched, and still count.
+        assert (journal.history(profile.id), journal.data_version(profile.id)) == before
+        record(journal, session_id, 1)
+        assert journal.data_version(profile.id).segments == before[1].segments + 1
+        with engine.connect() as connection:
+            for table in ("devices", "pairing_codes"):
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
     finally:
         engine.dispose()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,10 +20,35 @@ def settings(tmp_path: Path) -> Settings:
     return Settings.from_env({"HIPCOACH_DATA_DIR": str(tmp_path / "data")})
 
 
+# The app answers only the names it knows (web.hosts), and shows some things only to
+# this computer's own browser: tests talk to it as a browser on loopback does.
+LOCAL_BASE_URL = "http://127.0.0.1"
+LOCAL_CLIENT = ("127.0.0.1", 50000)
+
+
+def local_client(app: Any, **options: Any) -> TestClient:
+    """A TestClient that reaches the app as a browser on this computer does."""
+    return TestClient(app, base_url=LOCAL_BASE_URL, client=LOCAL_CLIENT, **options)
+
+
+def form_token(client: TestClient, page: str = "/screen") -> str:
+    """The form token a page gives this client (and the cookie it belongs to, kept by the
+    client), for posting forms as the page itself would (see web.csrf)."""
+    html = client.get(page).text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, f"no form token on {page}"
+    return found.group(1)
+
+
+def post_form(client: TestClient, path: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+    """POST a form with its token, as a browser does from the page that holds it."""
+    return client.post(path, data={**(data or {}), "csrf_token": form_token(client)}, **kw)
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     load_library.cache_clear()
-    with TestClient(create_app(settings)) as test_client:
+    with local_client(create_app(settings)) as test_client:
         yield test_client
     load_library.cache_clear()
 

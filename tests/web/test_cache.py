@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hipcoach.web.cache import ComputedCache, PageWithHoles, json_body
+from tests.web.conftest import local_client
 
 
 class Counting:
@@ -242,7 +243,7 @@ def _rendered_by_fastapi(data: Any, *, annotated: bool) -> bytes:
         def untyped():  # type: ignore[no-untyped-def]
             return data
 
-    with TestClient(app) as client:
+    with local_client(app) as client:
         return client.get("/").content
 
 

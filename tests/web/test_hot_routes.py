@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hipcoach.library.loader import load_library
 from hipcoach.settings import Settings
 from hipcoach.web import create_app
-from tests.web.conftest import _top_questions
+from tests.web.conftest import form_token, local_client, _top_questions
 
 API = "/api/v1"
 
@@ -41,7 +41,7 @@ def framework(monkeypatch: pytest.MonkeyPatch) -> FrameworkCalls:
 def screened_client(data: Path) -> TestClient:
     from hipcoach.services.screening import take_screen
 
-    client = TestClient(create_app(Settings.from_env({"HIPCOACH_DATA_DIR": str(data)})))
+    client = local_client(create_app(Settings.from_env({"HIPCOACH_DATA_DIR": str(data)})))
     ctx = client.app.state.ctx  # type: ignore[attr-defined]
     take_screen(ctx, {q.id: False for q in _top_questions(ctx)})
     return client
@@ -104,9 +104,15 @@ def test_every_save_answer_is_fastapis_own(
     assert unknown[0].status_code == 404
     same(*unknown)
     # The hot path answered the saves that went through, FastAPI only the others
-    # (and the plain app's every request).
-    hot_answered = len(cases) - framework.paths.count(f"{API}/sessions/{hot_id}/segments")
-    assert hot_answered == 3, framework.paths
+    # (and the plain app's every request). The form post reaches neither: the security
+    # gate refuses it first, as a cross-site form could send one (web.gate).
+    form = dict(cases)["form"]
+    assert hot.post(f"{API}/sessions/{hot_id}/segments", **form).status_code == 403
+    framework.paths.clear()
+    for _name, request in cases:
+        hot.post(f"{API}/sessions/{hot_id}/segments", **request)
+    reached = framework.paths.count(f"{API}/sessions/{hot_id}/segments")
+    assert len(cases) - 1 - reached == 3, framework.paths
     assert hot.get(f"{API}/sessions/{hot_id}").json()["done_indices"] == [0, 1]
 
 
@@ -139,9 +145,10 @@ def test_what_is_not_ours_goes_to_fastapi(
 ) -> None:
     hot, _ = twins
     sid, _ = start(hot)
+    token = form_token(hot)  # a page post needs its form token (web.gate)
     framework.paths.clear()
     assert hot.head("/").status_code in (200, 405)
-    assert hot.post("/").status_code == 405
+    assert hot.post("/", data={"csrf_token": token}).status_code == 405
     assert hot.put(f"{API}/sessions/{sid}/segments", json={}).status_code == 405
     assert hot.get(f"{API}/sessions/{sid}/segments").status_code == 405
     assert hot.get(f"{API}/progress/", follow_redirects=False).status_code in (307, 404)

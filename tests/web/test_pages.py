@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hipcoach.safety import SAFETY_NOTE
+from tests.web.conftest import post_form
 
 PAGES = ("/", "/screen", "/library", "/library/contralateral-pry", "/plan", "/progress")
 PAGES += ("/measure", "/settings")
@@ -170,14 +171,14 @@ def test_today_shows_the_rule_ids_after_a_pinch_report(screened: TestClient) -> 
 
     report_outside_session(ctx_of(screened), date.today(), symptoms=["pinch"])
     assert "symptom.pinch" in get(screened, "/").rule_ids()
-    screened.post("/plan", data={"goal": "jammed-hips"})
+    post_form(screened, "/plan", data={"goal": "jammed-hips"})
     page = get(screened, "/")
     assert "symptom.pinch" in page.rule_ids()
     assert [a for a in page.all("a") if a.content == "Start session"]
 
 
 def test_the_checkin_previews_and_passes_on_to_the_player(screened: TestClient) -> None:
-    screened.post("/plan", data={"goal": "jammed-hips"})
+    post_form(screened, "/plan", data={"goal": "jammed-hips"})
     page = get(screened, "/?pain_now=3&morning_after=worse")
     start = next(a for a in page.all("a") if a.content == "Start session")
     assert start.attrs["href"] == "/player?pain_now=3&morning_after=worse"
@@ -195,7 +196,7 @@ def test_the_screen_form_posts_and_shows_the_outcome(client: TestClient) -> None
     assert shown == {f"q-{q.id}" for q in form.questions}
     answers = {q.id: "no" for q in form.questions if not q.follows} | {"fai": "yes"}
     answers["replacement_side"] = "left"  # a follow-up without its yes: dropped, not refused
-    response = client.post("/screen", data=answers, follow_redirects=False)
+    response = post_form(client, "/screen", data=answers, follow_redirects=False)
     assert response.status_code == 303
     page = get(client, response.headers["location"])
     outcome = page.one("section", id="outcome")
@@ -205,7 +206,7 @@ def test_the_screen_form_posts_and_shows_the_outcome(client: TestClient) -> None
 
 
 def test_a_screen_with_a_gap_is_asked_again(client: TestClient) -> None:
-    response = client.post("/screen", data={"trauma": "no"})
+    response = post_form(client, "/screen", data={"trauma": "no"})
     assert response.status_code == 422
     page = Page(response.text)
     assert "Nothing was stored" in page.one("div", role="alert").content
@@ -220,7 +221,7 @@ def test_a_plan_made_from_the_form_shows_its_calendar(screened: TestClient) -> N
     goals = [o.attrs["value"] for o in page.all("option")]
     assert "jammed-hips" in goals
     data = {"goal": "jammed-hips", "days": ["mon", "wed", "fri"], "time": "18:30", "weeks": "4"}
-    response = screened.post("/plan", data=data, follow_redirects=False)
+    response = post_form(screened, "/plan", data=data, follow_redirects=False)
     assert response.status_code == 303
     page = get(screened, "/plan")
     calendar = page.one("table", **{"class": "calendar"})
@@ -235,7 +236,7 @@ def test_a_plan_made_from_the_form_shows_its_calendar(screened: TestClient) -> N
 
 
 def test_a_refused_plan_says_why_by_its_field(screened: TestClient) -> None:
-    response = screened.post("/plan", data={"goal": "no-such-goal"})
+    response = post_form(screened, "/plan", data={"goal": "no-such-goal"})
     assert response.status_code == 422
     page = Page(response.text)
     assert page.all("p", role="alert")
@@ -243,12 +244,12 @@ def test_a_refused_plan_says_why_by_its_field(screened: TestClient) -> None:
 
 
 def test_pause_and_resume_the_plan(screened: TestClient) -> None:
-    screened.post("/plan", data={"goal": "jammed-hips"})
-    screened.post("/plan/pause", data={"reason": "seeing a physio"})
+    post_form(screened, "/plan", data={"goal": "jammed-hips"})
+    post_form(screened, "/plan/pause", data={"reason": "seeing a physio"})
     page = get(screened, "/plan")
     assert "seeing a physio" in page.one("div", role="status").content
     assert page.one("form", action="/plan/resume")
-    screened.post("/plan/resume")
+    post_form(screened, "/plan/resume")
     assert get(screened, "/plan").one("form", action="/plan/pause")
 
 
@@ -256,7 +257,7 @@ def test_progress_is_empty_until_something_is_measured(client: TestClient) -> No
     page = get(client, "/progress")
     assert page.all("a", href="/measure")
     assert not page.all("img", src="/api/v1/progress/chart.png")
-    response = client.post("/measure", data={"left_ir": "32", "right_ir": "27", "pain": "2"})
+    response = post_form(client, "/measure", data={"left_ir": "32", "right_ir": "27", "pain": "2"})
     assert response.status_code == 200
     saved = Page(response.text)
     assert saved.one("h2", id="saved-title").attrs["role"] == "status"
@@ -280,7 +281,7 @@ def test_the_measure_guide_uses_the_products_words(client: TestClient) -> None:
 
 
 def test_a_refused_measurement_shows_next_to_its_field(client: TestClient) -> None:
-    response = client.post("/measure", data={"left_ir": "200", "right_ir": "30"})
+    response = post_form(client, "/measure", data={"left_ir": "200", "right_ir": "30"})
     assert response.status_code == 422
     page = Page(response.text)
     field_input = page.one("input", name="left_ir")

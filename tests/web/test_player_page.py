@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 import hipcoach.web
+from tests.web.conftest import local_client
 
 STATIC = Path(hipcoach.web.__file__).parent / "static"
 
@@ -84,7 +85,7 @@ def test_the_time_scale_comes_from_the_settings(tmp_path: Path) -> None:
     settings = Settings.from_env(
         {"HIPCOACH_DATA_DIR": str(tmp_path / "d"), "HIPCOACH_TIME_SCALE": "20"}
     )
-    with TestClient(create_app(settings)) as scaled:
+    with local_client(create_app(settings)) as scaled:
         assert config(page(scaled))["time_scale"] == 20.0
 
 

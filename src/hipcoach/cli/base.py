@@ -75,6 +75,7 @@ COMMAND_MODULES = {
     "exercise": "content",
     "routine": "content",
     "checkin": "checkins",
+    "devices": "devices",
     "export": "data",
     "import": "data",
     "measure": "measure",
@@ -87,7 +88,7 @@ COMMAND_MODULES = {
     "info": "session",
     "start": "start",
 }
-# The order --help lists them in: the library, sessions, safety, programs, data.
+# The order --help lists them in: the library, sessions, safety, programs, data, the server.
 ALL_MODULES = (
     "content",
     "start",
@@ -99,6 +100,7 @@ ALL_MODULES = (
     "progress",
     "data",
     "serve",
+    "devices",
 )
 
 

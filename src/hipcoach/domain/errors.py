@@ -15,13 +15,16 @@ HipcoachError
 ├── MeasurementError      an implausible measurement, date or label (domain.measurements)
 ├── ReportError           a report that cannot be written where asked (report)
 ├── DataImportError       an import file that is malformed or from a newer hipcoach (store.export)
-└── DataExportError       an export that cannot be written where asked (interop.files)
+├── DataExportError       an export that cannot be written where asked (interop.files)
+└── PairingError          a pairing code that is unknown, used or expired (services.devices)
 
 Every message is written for the person at the keyboard; the CLI prints it as
 "Error: ..." and exits 1, the web API turns it into a 4xx.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 
 class HipcoachError(Exception):
@@ -83,3 +86,15 @@ class NoPlanError(HipcoachError):
             "there is no plan yet; make one with: hipcoach plan new --goal GOAL "
             "(hipcoach plan goals lists them)"
         )
+
+
+class PairingError(HipcoachError):
+    """A pairing code that cannot pair a device: unknown, already used, or expired.
+
+    `reason` is "invalid" (unknown or used: an attacker cannot tell which) or
+    "expired", so a page can react without reading the message's wording.
+    """
+
+    def __init__(self, message: str, reason: Literal["invalid", "expired"] = "invalid") -> None:
+        self.reason = reason
+        super().__init__(message)

@@ -275,6 +275,14 @@ def render(scene: Scene, still: bool = False) -> str:
     return _document(scene, parts, outline, moving)
 
 
+# An animated figure shows its moving layer, or the still one where motion is unwanted.
+ANIMATION_STYLE = (
+    ".hcf-still{display:none}"
+    "@media (prefers-reduced-motion: reduce){.hcf-moving{display:none}"
+    ".hcf-still{display:inline}}"
+)
+
+
 def _document(
     scene: Scene, parts: list[str], outline: list[tuple[float, float]], animated: bool
 ) -> str:
@@ -284,13 +292,7 @@ def _document(
     w = max(p[0] for p in outline) + margin - x0
     h = max(p[1] for p in outline) + margin - y0
     ident = scene.ident
-    style = ""
-    if animated:
-        style = (
-            "<style>.hcf-still{display:none}"
-            "@media (prefers-reduced-motion: reduce){.hcf-moving{display:none}"
-            ".hcf-still{display:inline}}</style>"
-        )
+    style = f"<style>{ANIMATION_STYLE}</style>" if animated else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_fmt(x0)} {_fmt(y0)} {_fmt(w)} '
         f'{_fmt(h)}" width="{round(w)}" height="{round(h)}" role="img" '

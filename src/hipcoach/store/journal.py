@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Self, cast
 
 from sqlalchemy import Engine, insert, select
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hipcoach.domain.errors import HipcoachError, StoreError
 from hipcoach.store import queries as q
+from hipcoach.store.devices import DeviceRepository
 from hipcoach.store.driver import Driver
 from hipcoach.store.records import (
     FINAL_STATUSES,
@@ -48,6 +50,11 @@ class Journal(Repository):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self._driver = Driver(engine)
+
+    @cached_property
+    def devices(self) -> DeviceRepository:
+        """The server's paired devices and pairing codes (no profile's records)."""
+        return DeviceRepository(self.engine, self._driver)
 
     def close(self) -> None:
         """Close the engine's pooled connections; the journal is not used afterwards."""

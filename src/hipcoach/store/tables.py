@@ -1,9 +1,10 @@
 """The journal's tables, as SQLAlchemy 2 typed declarative classes.
 
-Every row carries a profile id, so a multi-user server can scope queries by
-profile without a schema change. Status and outcome are plain strings with
-CHECK constraints rather than database enums: enums are painful to alter in
-PostgreSQL migrations and SQLite has none.
+Every record of a person carries a profile id, so a multi-user server can
+scope queries by profile without a schema change; the server's own tables
+(paired devices and their pairing codes) carry none. Status and outcome are
+plain strings with CHECK constraints rather than database enums: enums are
+painful to alter in PostgreSQL migrations and SQLite has none.
 """
 
 from __future__ import annotations
@@ -276,3 +277,33 @@ class QuestionnaireResponseRow(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answers_json: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None] = mapped_column(Double)
+
+
+# The two tables below belong to the server, not to a person: they have no profile_id, so
+# the export and import (store.export.owned_tables) leave them out, and migration 0004's
+# triggers do not watch them, so pairing never moves a profile's data_version.
+
+
+class DeviceRow(Base):
+    """A browser paired with this server; only a hash of its secret token is kept."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # short, public, e.g. "1a2b3c4d"
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256, hex
+    paired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PairingCodeRow(Base):
+    """A one-time code that pairs one device before it expires; only its hash is kept."""
+
+    __tablename__ = "pairing_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256, hex
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from hipcoach.settings import Settings
+from hipcoach.web.gate import SecurityGate
 from hipcoach.web.hot import HotRoutes
 
 HERE = Path(__file__).parent
@@ -19,16 +20,24 @@ API_PREFIX = "/api/v1"
 
 
 class HipcoachApp(FastAPI):
-    """FastAPI, with the requests a busy server gets most answered in front of it.
+    """FastAPI behind the security gate, with the busiest requests answered in front of it.
 
-    `hot_routes` (see web.hot) answers the plain Today page, the progress
-    figures and segment saves; everything else, errors included, is FastAPI's.
-    None sends every request through FastAPI.
+    Every request passes `gate` first (web.gate: host, size, origin, form token,
+    pairing, security headers). Then `hot_routes` (see web.hot) answers the plain
+    Today page, the progress figures and segment saves; everything else, errors
+    included, is FastAPI's. None sends every request through FastAPI.
     """
 
     hot_routes: HotRoutes | None = None
+    gate: SecurityGate | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.gate is None:
+            raise RuntimeError("create_app() builds the app: it has no security gate")
+        await self.gate(scope, receive, send)
+
+    async def behind_gate(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What the gate lets through: the hot routes, else FastAPI."""
         hot = self.hot_routes
         if hot is not None and scope["type"] == "http":
             passed = await hot.answer(scope, receive, send)
@@ -44,7 +53,10 @@ def create_app(settings: Settings | None = None) -> HipcoachApp:
     from hipcoach.services.context import Context
     from hipcoach.web import api, pages
     from hipcoach.web.cache import ComputedCache
+    from hipcoach.web.csrf import server_secret
     from hipcoach.web.errors import install_error_handlers
+    from hipcoach.web.gate import DeviceCheck, GateConfig
+    from hipcoach.web.hosts import AllowedHosts, is_loopback_address
     from hipcoach.web.writer import SegmentWriter
 
     settings = settings or Settings.from_env()
@@ -69,7 +81,7 @@ def create_app(settings: Settings | None = None) -> HipcoachApp:
         ),
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # web.pages_docs renders the document itself: no CDN, no inline script
         redoc_url=None,
     )
     # One context for the app's life: the engine and the library are shared, thread-safe.
@@ -85,4 +97,18 @@ def create_app(settings: Settings | None = None) -> HipcoachApp:
         app.include_router(page_router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.hot_routes = HotRoutes(app.state)
+    ctx = app.state.ctx
+    pairing = not is_loopback_address(settings.host)
+    devices = None
+    if pairing:
+        from hipcoach.services.devices import device_for_token
+
+        devices = DeviceCheck(lambda token: device_for_token(ctx, token))
+    app.state.gate = GateConfig(
+        hosts=AllowedHosts.for_bind(settings.host, settings.allowed_hosts),
+        secret=server_secret(settings.data_dir),
+        pairing_required=pairing,
+        devices=devices,
+    )
+    app.gate = SecurityGate(app.behind_gate, app.state.gate)
     return app

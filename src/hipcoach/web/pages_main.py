@@ -19,6 +19,7 @@ from hipcoach.services.context import Context
 from hipcoach.views import format_duration
 from hipcoach.web.cache import ComputedCache, PageWithHoles
 from hipcoach.web.deps import Ctx, computed, kept_for_the_day
+from hipcoach.web.errors import not_found_page
 from hipcoach.web.templating import render, render_text
 
 router = APIRouter(include_in_schema=False)
@@ -235,7 +236,7 @@ def exercise_page(request: Request, ctx: Ctx, exercise_id: str) -> Response:
     try:
         exercise = ctx.library.exercise(exercise_id)
     except (UnknownIdError, KeyError):
-        return _not_found(request, f"There is no exercise called '{exercise_id}'.")
+        return not_found_page(request, f"There is no exercise called '{exercise_id}'.")
     names = {e.id: e.name for e in ctx.library.exercises.values()}
     variants = [e.id for e in ctx.library.exercises.values() if e.variant_of == exercise.id]
     return render(
@@ -246,12 +247,6 @@ def exercise_page(request: Request, ctx: Ctx, exercise_id: str) -> Response:
         names=names,
         variants=variants,
     )
-
-
-def _not_found(request: Request, message: str) -> Response:
-    response = render(request, "error.html.j2", "", title="Not found", message=message)
-    response.status_code = 404
-    return response
 
 
 @router.get("/progress", response_class=HTMLResponse)
@@ -273,16 +268,46 @@ def _progress_page(ctx: Any, day: date) -> str:
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, ctx: Ctx) -> Response:
-    """Player defaults (kept in this browser), export, import, and where the data lives."""
+def settings_route(request: Request, ctx: Ctx) -> Response:
+    """Player defaults (kept in this browser), export, import, devices, where the data lives."""
+    return settings_page(request, ctx)
+
+
+def settings_page(
+    request: Request, ctx: Context, new_code: dict[str, Any] | None = None
+) -> Response:
+    """The settings page; `new_code` is a pairing code just made, to show with its QR code."""
     from sqlalchemy.engine import make_url
 
+    from hipcoach.services.devices import list_devices
+    from hipcoach.web.hosts import is_loopback_address
+    from hipcoach.web.pages_pair import current_device, pairing_required
+
     url = make_url(ctx.settings.database_url)
+    # Paths say who the user is on this machine: only this machine's own browser sees them.
+    local = request.client is not None and is_loopback_address(request.client.host)
+    this_device = current_device(request)
+    devices = [
+        {
+            "id": d.id,
+            "name": d.name,
+            "paired": d.paired_at.astimezone().strftime("%a %-d %b %Y, %H:%M"),
+            "seen": d.last_seen_at.astimezone().strftime("%a %-d %b, %H:%M")
+            if d.last_seen_at
+            else "not yet",
+            "this": this_device is not None and getattr(this_device, "id", None) == d.id,
+        }
+        for d in list_devices(ctx)
+    ]
     return render(
         request,
         "settings.html.j2",
         "settings",
-        data_dir=str(ctx.settings.data_dir),
-        database=url.render_as_string(hide_password=True),
+        local=local,
+        data_dir=str(ctx.settings.data_dir) if local else None,
+        database=url.render_as_string(hide_password=True) if local else url.get_backend_name(),
         profile=ctx.settings.profile,
+        pairing_required=pairing_required(request),
+        devices=devices,
+        new_code=new_code,
     )

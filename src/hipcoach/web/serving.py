@@ -15,6 +15,8 @@ import multiprocessing
 import signal
 import socket
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from hipcoach.domain.errors import HipcoachError
@@ -27,14 +29,31 @@ class ServeError(HipcoachError):
     """The server cannot start (most often: the port is taken)."""
 
 
-def serve(host: str, port: int, workers: int) -> None:
+@dataclass(frozen=True)
+class TlsFiles:
+    """A certificate and its key (PEM files), to serve https."""
+
+    cert: Path
+    key: Path
+
+
+def serve(host: str, port: int, workers: int, *, tls: TlsFiles | None = None) -> None:
     """Serve the app on host:port with `workers` processes until interrupted."""
     import uvicorn
 
+    cert, key = (str(tls.cert), str(tls.key)) if tls else (None, None)
     if workers == 1:
         from hipcoach.web import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=cert,
+            ssl_keyfile=key,
+        )
         return
     from hipcoach.services.context import Context
     from hipcoach.settings import Settings
@@ -50,12 +69,15 @@ def serve(host: str, port: int, workers: int) -> None:
             port=port,
             log_level="warning",
             access_log=False,
+            ssl_certfile=cert,
+            ssl_keyfile=key,
         )
         return
     _refuse_taken_port(host, port)
     spawn = multiprocessing.get_context("spawn")
     processes = [
-        spawn.Process(target=_worker, args=(host, port), daemon=True) for _ in range(workers)
+        spawn.Process(target=_worker, args=(host, port, cert, key), daemon=True)
+        for _ in range(workers)
     ]
     for process in processes:
         process.start()
@@ -103,11 +125,17 @@ def _refuse_taken_port(host: str, port: int) -> None:
     probe.close()
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(host: str, port: int, cert: str | None, key: str | None) -> None:
     import uvicorn
 
     config = uvicorn.Config(
-        APP_FACTORY, factory=True, log_level="warning", access_log=False, backlog=BACKLOG
+        APP_FACTORY,
+        factory=True,
+        log_level="warning",
+        access_log=False,
+        backlog=BACKLOG,
+        ssl_certfile=cert,
+        ssl_keyfile=key,
     )
     sock = _listener(host, port, reuse_port=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -14,6 +14,7 @@ from hipcoach.library.loader import load_library
 from hipcoach.settings import Settings
 from hipcoach.web import create_app
 from tests.web.api.conftest import API, error
+from tests.web.conftest import local_client
 
 
 def _fill(client: TestClient, started: dict[str, Any]) -> None:
@@ -37,7 +38,7 @@ def test_export_then_import_into_a_fresh_app(
     document = download.json()
     fresh = Settings.from_env({"HIPCOACH_DATA_DIR": str(tmp_path / "fresh")})
     load_library.cache_clear()
-    with TestClient(create_app(fresh)) as other:
+    with local_client(create_app(fresh)) as other:
         assert other.get(f"{API}/history").json() == []
         response = other.post(f"{API}/import", json=document)
         assert response.status_code == 200, response.text

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.web.api.conftest import API, error
+from tests.web.conftest import local_client
 
 IR_WORK = {"ir-ankle-lift", "ir-ankle-lift-lean", "ir-stretch", "active-ir", "active-ir-lean"}
 IR_WORK |= {"contralateral-pry"}
@@ -158,7 +159,7 @@ def test_time_scale_is_the_servers(settings: Any, tmp_path: Any) -> None:
         {"HIPCOACH_DATA_DIR": str(tmp_path / "fast"), "HIPCOACH_TIME_SCALE": "20"}
     )
     load_library.cache_clear()
-    with TestClient(create_app(fast)) as client:
+    with local_client(create_app(fast)) as client:
         from hipcoach.services.screening import screening_form, take_screen
 
         ctx = client.app.state.ctx  # type: ignore[attr-defined]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hipcoach.web.api import data, figures, library, program, progress, sessions
+from hipcoach.web.api import data, devices, figures, library, program, progress, sessions
 
 # Their paths never overlap, so the order only sets how soon a request finds its
 # route: the player's saves, Today and progress come first.
-AREAS = (sessions, progress, program, library, data, figures)
+AREAS = (sessions, progress, program, library, data, figures, devices)
 ROUTERS = tuple(area.router for area in AREAS)
 router = APIRouter()
 for area_router in ROUTERS:

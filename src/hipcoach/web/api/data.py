@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from hipcoach.web.api.schemas_errors import errors
 from hipcoach.web.deps import Ctx
+from hipcoach.web.gate import IMPORT_PATH, MAX_IMPORT_BYTES, size_text
+from hipcoach.web.importing import import_file
 
 router = APIRouter(tags=["data"])
 
@@ -29,7 +31,8 @@ _TYPES = {
     responses={
         200: {
             "content": {"application/json": {}, "application/fhir+json": {}, "application/zip": {}}
-        }
+        },
+        **errors(422, 503),
     },
 )
 def export(
@@ -57,29 +60,48 @@ def export(
     )
 
 
-@router.post("/import", summary="Restore a JSON export")
-def import_(
-    ctx: Ctx,
-    document: Annotated[dict[str, Any], Body(description="A file from GET /export?format=json.")],
-) -> dict[str, Any]:
+@router.post(
+    "/import",
+    summary="Restore a JSON export",
+    responses=errors(
+        413,
+        415,
+        422,
+        503,
+        changes=True,
+        about={413: f"The file is larger than an import takes ({size_text(MAX_IMPORT_BYTES)})."},
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A file from GET /export?format=json, at most 50 MB.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def import_(request: Request, ctx: Ctx) -> dict[str, Any]:
     """Restore the export into the current profile in one transaction; a malformed file, or
-    one from a newer hipcoach, is refused (422) and changes nothing."""
-    from hipcoach.services.data import import_data
-
-    # The service reads an export file, and checks it from its text: hand it one.
+    one from a newer hipcoach, is refused (422) and changes nothing; a file over 50 MB
+    is refused (413) before it is read."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind not in ("application/json", ""):  # no type: taken as JSON, as FastAPI does
+        raise HTTPException(415, "Send the export file as application/json.")
+    # Streamed to a private file, never held whole in memory, and read in a process of
+    # its own (web.importing): a large import must not stop the server answering others.
     with tempfile.TemporaryDirectory(prefix="hipcoach-import-") as folder:
         path = Path(folder) / "import.json"
-        path.write_text(json.dumps(document), encoding="utf-8")
-        result = import_data(ctx, path)
-    summary = result.summary
-    return {
-        "profile": summary.profile,
-        "created_profile": summary.created_profile,
-        "exported_from": result.exported_from,
-        "exported_at": result.exported_at.isoformat() if result.exported_at else None,
-        "total": summary.total,
-        "counts": summary.counts,
-    }
+        size, limit = 0, request.app.state.gate.limits.get(IMPORT_PATH, MAX_IMPORT_BYTES)
+        with path.open("wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:  # a body sent without its length is counted here
+                    raise HTTPException(
+                        413, f"The file is larger than an import takes ({size_text(limit)})."
+                    )
+                out.write(chunk)
+        if size == 0:
+            raise HTTPException(422, "The request has no file: send the export as its body.")
+        return await import_file(ctx.settings, path)
 
 
 def _safe(name: str) -> str:

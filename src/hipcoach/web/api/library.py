@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from hipcoach.domain.compiler import LIMITS, CompileOptions, DoseOverride
 from hipcoach.domain.routine import Side
+from hipcoach.web.api.inputs import Matching, StrictBody
+from hipcoach.web.api.schemas_errors import errors
 from hipcoach.web.deps import Ctx
 
 router = APIRouter(tags=["library"])
@@ -17,13 +20,12 @@ router = APIRouter(tags=["library"])
 # The compiler's own limits, so the API refuses exactly what the CLI refuses (with a 422).
 _HOLD, _ROUNDS, _REPS = LIMITS["seconds"], LIMITS["rounds"], LIMITS["reps"]
 _REST, _READY = LIMITS["rest_seconds"], LIMITS["get_ready_seconds"]
-SIDES_PATTERN = r"^\s*(left|right)\s*(,\s*(left|right)\s*)?$"
-
-
-class StrictBody(BaseModel):
-    """A request body that refuses fields it does not know, so typos are not ignored."""
-
-    model_config = ConfigDict(extra="forbid")
+# One side, or both in either order: a side given twice is refused here, not by the compiler.
+SIDES_PATTERN = r"^ *(left|right|left *, *right|right *, *left) *$"
+SidesText = Annotated[
+    str,
+    Matching(SIDES_PATTERN, "must be left, right, left,right or right,left: each side once"),
+]
 
 
 class DoseOptions(StrictBody):
@@ -35,8 +37,19 @@ class DoseOptions(StrictBody):
     rest: int | None = Field(None, ge=_REST[0], le=_REST[1], description="Seconds between rounds.")
     get_ready: int | None = Field(None, ge=_READY[0], le=_READY[1])
     sides: list[Literal["left", "right"]] | None = Field(
-        None, min_length=1, max_length=2, description="Which sides, in order."
+        None,
+        min_length=1,
+        max_length=2,
+        description="Which sides, in order, each at most once.",
+        json_schema_extra={"uniqueItems": True},
     )
+
+    @field_validator("sides")
+    @classmethod
+    def _each_side_once(cls, sides: list[str] | None) -> list[str] | None:
+        if sides is not None and len(set(sides)) != len(sides):
+            raise PydanticCustomError("side_twice", "each side may be given only once")
+        return sides
 
     def to_options(self) -> CompileOptions:
         """As the compiler's options (which check the rest, such as a side given twice)."""
@@ -61,7 +74,7 @@ def compile_options(
     )
 
 
-@router.get("/exercises", summary="Every exercise, in method order")
+@router.get("/exercises", summary="Every exercise, in method order", responses=errors())
 def exercises(ctx: Ctx) -> list[dict[str, Any]]:
     """Exercise summaries, each easier version right after the one it eases."""
     from hipcoach import services, views
@@ -69,7 +82,11 @@ def exercises(ctx: Ctx) -> list[dict[str, Any]]:
     return [views.exercise_summary(e) for e in services.list_exercises(ctx.library)]
 
 
-@router.get("/exercises/{exercise_id}", summary="One exercise as a card")
+@router.get(
+    "/exercises/{exercise_id}",
+    summary="One exercise as a card",
+    responses=errors(404, 422, about={404: "No exercise with this id."}),
+)
 def exercise(ctx: Ctx, exercise_id: str) -> dict[str, Any]:
     """Set-up, action, cues, dose and safety of one exercise; 404 for an unknown id."""
     from hipcoach import views
@@ -77,7 +94,7 @@ def exercise(ctx: Ctx, exercise_id: str) -> dict[str, Any]:
     return views.exercise_detail(ctx.library.exercise(exercise_id))
 
 
-@router.get("/routines", summary="The routines with their total time")
+@router.get("/routines", summary="The routines with their total time", responses=errors())
 def routines(ctx: Ctx) -> list[dict[str, Any]]:
     """Every routine with the length of its default session."""
     from hipcoach import services, views
@@ -85,7 +102,11 @@ def routines(ctx: Ctx) -> list[dict[str, Any]]:
     return [views.routine_summary(r, t) for r, t in services.list_routines(ctx.library)]
 
 
-@router.get("/routines/{routine_id}/timeline", summary="The session a routine compiles to")
+@router.get(
+    "/routines/{routine_id}/timeline",
+    summary="The session a routine compiles to",
+    responses=errors(404, 422, about={404: "No routine with this id."}),
+)
 def routine_timeline(
     ctx: Ctx,
     routine_id: str,
@@ -95,7 +116,7 @@ def routine_timeline(
     rest: Annotated[int | None, Query(ge=_REST[0], le=_REST[1])] = None,
     get_ready: Annotated[int | None, Query(ge=_READY[0], le=_READY[1])] = None,
     sides: Annotated[
-        str | None, Query(pattern=SIDES_PATTERN, description="'right,left', 'left' ...")
+        SidesText | None, Query(description="Which sides, in order: 'left', 'right,left' ...")
     ] = None,
 ) -> dict[str, Any]:
     """Every timed segment of the routine at this dose, with the total time."""

@@ -7,10 +7,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field
+from pydantic import ConfigDict, Field, model_validator
 
 from hipcoach.domain.errors import HipcoachError, NoPlanError
-from hipcoach.web.api.library import StrictBody
+from hipcoach.domain.goals import MAX_WEEKS
+from hipcoach.web.api.inputs import (
+    IsoDate,
+    Matching,
+    StrictBody,
+    at_least_one,
+    check_given,
+)
+from hipcoach.web.api.schemas_errors import errors
 from hipcoach.web.cache import OBJECT_RESPONSE, json_body
 from hipcoach.web.deps import Ctx, computed, kept_for_the_day
 
@@ -20,6 +28,10 @@ NO_PLAN_HINT = (
     "There is no plan yet: pick a goal on the Plan page (or run hipcoach plan new --goal GOAL). "
     "Without a plan, a session plays the morning pry."
 )
+NO_PLAN = {404: "There is no plan yet."}
+# 07:30 or 7:30, on the 24-hour clock (what domain.goals.parse_time reads).
+TIME_PATTERN = r"^ *([01]?[0-9]|2[0-3]):[0-5][0-9] *$"
+ClockTime = Annotated[str, Matching(TIME_PATTERN, "must be HH:MM on the 24-hour clock")]
 
 
 class FieldError(HipcoachError):
@@ -36,8 +48,15 @@ class ScreenAnswers(StrictBody):
     answers: dict[str, bool | str] = Field(max_length=100)
 
 
+CHECKIN_FIELDS = ("pain", "morning_after", "symptoms")
+
+
 class Checkin(StrictBody):
-    """A report between sessions (the next morning, say): pain, the morning after, symptoms."""
+    """A report between sessions (the next morning, say): pain, the morning after, symptoms.
+
+    At least one of them is given."""
+
+    model_config = ConfigDict(json_schema_extra=at_least_one(*CHECKIN_FIELDS))
 
     pain: int | None = Field(None, ge=0, le=10)
     morning_after: Literal["better", "same", "worse"] | None = None
@@ -45,15 +64,22 @@ class Checkin(StrictBody):
         default_factory=list, max_length=5
     )
 
+    @model_validator(mode="after")
+    def _something_to_record(self) -> Checkin:
+        check_given(self, CHECKIN_FIELDS, "nothing to record: give pain, morning_after or symptoms")
+        return self
+
 
 class NewPlan(StrictBody):
     """A plan for a goal; it replaces the current one."""
 
     goal: str = Field(min_length=1, max_length=100)
-    days: str | None = Field(None, max_length=100, description="mon,wed,fri, daily or weekdays.")
-    time: str | None = Field(None, max_length=5, description="HH:MM, 24-hour clock.")
-    weeks: int | None = Field(None, ge=1, le=52)
-    start: dt.date | None = None
+    days: str | None = Field(
+        None, min_length=1, max_length=100, description="mon,wed,fri, daily or weekdays."
+    )
+    time: ClockTime | None = Field(None, description="HH:MM on the 24-hour clock, such as 07:30.")
+    weeks: int | None = Field(None, ge=1, le=MAX_WEEKS)
+    start: IsoDate | None = Field(None, description="The first day (YYYY-MM-DD); today if none.")
 
 
 class Pause(StrictBody):
@@ -66,9 +92,15 @@ class Pause(StrictBody):
     "/today",
     summary="Today: the screen's status and the plan's session",
     response_class=JSONResponse,
-    responses=OBJECT_RESPONSE,
+    responses={**OBJECT_RESPONSE, **errors(422, 503)},
 )
-async def today(request: Request, ctx: Ctx, date: dt.date | None = None) -> Response:
+async def today(
+    request: Request,
+    ctx: Ctx,
+    date: Annotated[
+        IsoDate | None, Query(description="The day (YYYY-MM-DD); today if none.")
+    ] = None,
+) -> Response:
     """The same figures as the Today page; `plan` is null without a plan."""
     body = await kept_for_the_day(
         computed(request),
@@ -94,7 +126,7 @@ def _today(ctx: Ctx, day: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/screen/questions", summary="The readiness screen's questions")
+@router.get("/screen/questions", summary="The readiness screen's questions", responses=errors())
 def screen_questions(ctx: Ctx) -> dict[str, Any]:
     """Every question in the order asked; `follows` names the questions it follows up."""
     from hipcoach.services.screening import screening_form
@@ -121,7 +153,7 @@ def screen_questions(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/screen", summary="The latest screen and whether one is due")
+@router.get("/screen", summary="The latest screen and whether one is due", responses=errors(503))
 def screen(ctx: Ctx) -> dict[str, Any]:
     """Whether a screen is due, why, and the latest one in full."""
     from hipcoach.services.programs import local_today
@@ -129,7 +161,12 @@ def screen(ctx: Ctx) -> dict[str, Any]:
     return _status(ctx, local_today())
 
 
-@router.post("/screen", status_code=201, summary="Take the readiness screen")
+@router.post(
+    "/screen",
+    status_code=201,
+    summary="Take the readiness screen",
+    responses=errors(422, 503, changes=True),
+)
 def take_screen(ctx: Ctx, body: ScreenAnswers) -> dict[str, Any]:
     """Evaluate and store the answers; bad or missing answers store nothing (422)."""
     from hipcoach.domain.screening import ScreenAnswerError
@@ -146,14 +183,17 @@ def take_screen(ctx: Ctx, body: ScreenAnswers) -> dict[str, Any]:
     return {**screening.screen_view(stored), "valid_until": valid}
 
 
-@router.post("/checkins", status_code=201, summary="Check in between sessions")
+@router.post(
+    "/checkins",
+    status_code=201,
+    summary="Check in between sessions",
+    responses=errors(422, 503, changes=True),
+)
 def checkin(ctx: Ctx, body: Checkin) -> dict[str, Any]:
     """Record pain, the morning after and symptoms; answers what the next session will be."""
     from hipcoach.services import checkins
     from hipcoach.services.programs import local_today
 
-    if body.pain is None and body.morning_after is None and not body.symptoms:
-        raise FieldError("nothing to record: give pain, morning_after or symptoms", "body")
     report = checkins.report_outside_session(
         ctx, local_today(), body.pain, body.morning_after, body.symptoms
     )
@@ -162,7 +202,7 @@ def checkin(ctx: Ctx, body: Checkin) -> dict[str, Any]:
     return checkin_report(report, checkins.decision_dict(ctx.library, report.decision))
 
 
-@router.get("/goals", summary="The goals a plan can aim at")
+@router.get("/goals", summary="The goals a plan can aim at", responses=errors())
 def goals(ctx: Ctx) -> list[dict[str, Any]]:
     """Each goal with its routine, how often, and how many levels it climbs."""
     from hipcoach.services.programs import goals as all_goals
@@ -171,15 +211,22 @@ def goals(ctx: Ctx) -> list[dict[str, Any]]:
     return [goal_summary(g) for g in all_goals(ctx).values()]
 
 
-@router.get("/plan", summary="The current plan", responses={404: {}})
-def plan(ctx: Ctx, date: Annotated[dt.date | None, Query()] = None) -> dict[str, Any]:
+@router.get("/plan", summary="The current plan", responses=errors(404, 422, 503, about=NO_PLAN))
+def plan(
+    ctx: Ctx,
+    date: Annotated[
+        IsoDate | None, Query(description="Mark the calendar as of this day (YYYY-MM-DD).")
+    ] = None,
+) -> dict[str, Any]:
     """The schedule marked done or missed, the level and why, adherence; 404 without a plan."""
     from hipcoach.services.programs import show_plan
 
     return show_plan(ctx, date).to_dict()
 
 
-@router.post("/plan", status_code=201, summary="Make a plan")
+@router.post(
+    "/plan", status_code=201, summary="Make a plan", responses=errors(422, 503, changes=True)
+)
 def new_plan(ctx: Ctx, body: NewPlan) -> dict[str, Any]:
     """Check everything, then store the plan (ending the current one)."""
     from hipcoach.domain.errors import UnknownIdError
@@ -194,7 +241,11 @@ def new_plan(ctx: Ctx, body: NewPlan) -> dict[str, Any]:
     return view.to_dict()
 
 
-@router.post("/plan/pause", summary="Pause the plan", responses={404: {}})
+@router.post(
+    "/plan/pause",
+    summary="Pause the plan",
+    responses=errors(404, 422, 503, changes=True, about=NO_PLAN),
+)
 def pause_plan(ctx: Ctx, body: Pause | None = None) -> dict[str, Any]:
     """No sessions until it is resumed."""
     from hipcoach.services.programs import set_plan_status
@@ -202,7 +253,11 @@ def pause_plan(ctx: Ctx, body: Pause | None = None) -> dict[str, Any]:
     return set_plan_status(ctx, "paused", body.reason if body else "you paused it").to_dict()
 
 
-@router.post("/plan/resume", summary="Resume the plan", responses={404: {}})
+@router.post(
+    "/plan/resume",
+    summary="Resume the plan",
+    responses=errors(404, 503, changes=True, about=NO_PLAN),
+)
 def resume_plan(ctx: Ctx) -> dict[str, Any]:
     """Take a paused plan up again."""
     from hipcoach.services.programs import set_plan_status
@@ -214,7 +269,7 @@ def resume_plan(ctx: Ctx) -> dict[str, Any]:
     "/plan.ics",
     summary="The plan as an iCalendar file",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 404: {}},
+    responses={200: {"content": {"text/calendar": {}}}, **errors(404, 503, about=NO_PLAN)},
 )
 def plan_ics(ctx: Ctx) -> Response:
     """One event per planned session, with a reminder; import it into any calendar."""

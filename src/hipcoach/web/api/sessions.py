@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hipcoach.web.api.library import DoseOptions, StrictBody
+from hipcoach.web.api.inputs import StrictBody, at_least_one, check_given
+from hipcoach.web.api.library import DoseOptions
+from hipcoach.web.api.schemas_errors import errors
 from hipcoach.web.deps import Ctx, segment_writer
 
 if TYPE_CHECKING:
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 router = APIRouter(tags=["sessions"])
 
 Pain = Field(None, ge=0, le=10, description="0 (none) to 10 (the worst).")
+NO_SESSION = "No session with this id."
+FINISHED = "The session is finished, or the index is outside its current timeline."
+CHECKOUT_FIELDS = ("pain", "effort")
 
 
 class CheckinBefore(StrictBody):
@@ -109,8 +114,15 @@ class Finished(BaseModel):
 class Checkout(StrictBody):
     """How it hurt and how hard it felt after the session; at least one."""
 
+    model_config = ConfigDict(json_schema_extra=at_least_one(*CHECKOUT_FIELDS))
+
     pain: int | None = Pain
     effort: int | None = Field(None, ge=0, le=10, description="0 (easy) to 10 (all out).")
+
+    @model_validator(mode="after")
+    def _something_to_record(self) -> Checkout:
+        check_given(self, CHECKOUT_FIELDS, "a check-out needs the pain, the effort, or both")
+        return self
 
 
 class CheckoutOut(BaseModel):
@@ -122,7 +134,24 @@ class CheckoutOut(BaseModel):
     effort: int | None
 
 
-@router.post("/sessions", status_code=201, summary="Start a session")
+@router.post(
+    "/sessions",
+    status_code=201,
+    summary="Start a session",
+    responses=errors(
+        403,
+        404,
+        422,
+        503,
+        changes=True,
+        about={
+            403: "No session may run today: the screen, the check-in or the plan rules it "
+            "out, and `reasons` says why. Also refused when the request came from another "
+            "website.",
+            404: "No routine with this id.",
+        },
+    ),
+)
 def start_session(ctx: Ctx, body: StartSession) -> LiveSessionOut:
     """Screen, check-in and plan decide the session; 403 with reasons when none may run."""
     from hipcoach.services.live import start_live
@@ -145,7 +174,7 @@ def start_session(ctx: Ctx, body: StartSession) -> LiveSessionOut:
     "/sessions/current",
     summary="The session to resume",
     response_model=LiveSessionOut,
-    responses={204: {"description": "There is no unfinished session to resume."}},
+    responses={204: {"description": "There is no unfinished session to resume."}, **errors(503)},
 )
 def current_session(ctx: Ctx) -> Any:
     """The newest unfinished session with something left to play; 204 when there is none.
@@ -161,7 +190,11 @@ def current_session(ctx: Ctx) -> Any:
     return LiveSessionOut(**live.to_dict(), resumable=True)
 
 
-@router.get("/sessions/{session_id}", summary="One session", responses={404: {}})
+@router.get(
+    "/sessions/{session_id}",
+    summary="One session",
+    responses=errors(404, 422, 503, about={404: NO_SESSION}),
+)
 def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
     """The session's current timeline and the segments already saved."""
     from hipcoach.services.live import current_live, live_session
@@ -175,7 +208,9 @@ def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
 
 
 @router.post(
-    "/sessions/{session_id}/segments", summary="Save one segment", responses={404: {}, 409: {}}
+    "/sessions/{session_id}/segments",
+    summary="Save one segment",
+    responses=errors(404, 409, 422, 503, changes=True, about={404: NO_SESSION, 409: FINISHED}),
 )
 async def save_segment(request: Request, session_id: str, body: SaveSegment) -> SegmentSaved:
     """Saved the moment it ends; 409 for an index outside the current timeline."""
@@ -198,7 +233,9 @@ async def save_segment_of(
 
 
 @router.post(
-    "/sessions/{session_id}/symptoms", summary="Report a symptom", responses={404: {}, 409: {}}
+    "/sessions/{session_id}/symptoms",
+    summary="Report a symptom",
+    responses=errors(404, 409, 422, 503, changes=True, about={404: NO_SESSION, 409: FINISHED}),
 )
 def report_symptom(ctx: Ctx, session_id: str, body: ReportSymptom) -> SymptomOut:
     """The rules applied on the spot: the rest of the session is replaced from that segment."""
@@ -213,7 +250,11 @@ def report_symptom(ctx: Ctx, session_id: str, body: ReportSymptom) -> SymptomOut
     )
 
 
-@router.post("/sessions/{session_id}/finish", summary="Finish a session", responses={404: {}})
+@router.post(
+    "/sessions/{session_id}/finish",
+    summary="Finish a session",
+    responses=errors(404, 422, 503, changes=True, about={404: NO_SESSION}),
+)
 def finish_session(ctx: Ctx, session_id: str, body: Finish) -> Finished:
     """Close the session as completed or partial."""
     from hipcoach.services.live import finish_live
@@ -228,7 +269,10 @@ def finish_session(ctx: Ctx, session_id: str, body: Finish) -> Finished:
 
 
 @router.post(
-    "/sessions/{session_id}/checkout", status_code=201, summary="Check out", responses={404: {}}
+    "/sessions/{session_id}/checkout",
+    status_code=201,
+    summary="Check out",
+    responses=errors(404, 422, 503, changes=True, about={404: NO_SESSION}),
 )
 def checkout(ctx: Ctx, session_id: str, body: Checkout) -> CheckoutOut:
     """Pain and effort after the session; they steer the next sessions."""
@@ -243,7 +287,7 @@ def checkout(ctx: Ctx, session_id: str, body: Checkout) -> CheckoutOut:
     )
 
 
-@router.get("/history", summary="Past sessions, newest first")
+@router.get("/history", summary="Past sessions, newest first", responses=errors(422, 503))
 def history(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=10_000)] = 50) -> list[dict[str, Any]]:
     """What was done, when, and how much of it."""
     from hipcoach import services
