@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from hipcoach.web.cache import ComputedCache, PageWithHoles, json_body
 from tests.web.conftest import local_client

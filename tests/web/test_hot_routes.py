@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hipcoach.library.loader import load_library
 from hipcoach.settings import Settings
 from hipcoach.web import create_app
-from tests.web.conftest import form_token, local_client, _top_questions
+from tests.web.conftest import _top_questions, form_token, local_client
 
 API = "/api/v1"
 
