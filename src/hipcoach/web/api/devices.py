@@ -79,7 +79,7 @@ def pairing_code(request: Request, ctx: Ctx) -> PairingCodeOut:
 @router.post(
     "/devices/{device_id}/revoke",
     summary="Revoke a device",
-    responses=errors(404, 503, changes=True),
+    responses=errors(404, 422, 503, changes=True),
 )
 def revoke(request: Request, ctx: Ctx, device_id: Annotated[str, Path(max_length=64)]) -> DeviceOut:
     """Lock a device out: its next request is refused, and it must pair again."""
