@@ -129,6 +129,7 @@ class _Request:
     """The headers the gate reads, from one pass over the raw list."""
 
     host: str | None = None
+    host_headers: int = 0
     origin: str | None = None
     fetch_site: str | None = None
     content_type: str = ""
@@ -143,6 +144,7 @@ class _Request:
         for name, value in scope["headers"]:
             if name == b"host":
                 seen.host = value.decode("latin-1")
+                seen.host_headers += 1
             elif name == b"origin":
                 seen.origin = value.decode("latin-1")
             elif name == b"sec-fetch-site":
@@ -206,6 +208,9 @@ class SecurityGate:
 
     async def _check(self, scope: Scope, request: _Request, receive: Receive) -> Receive:
         config = self.config
+        if request.host_headers > 1:
+            # Parts of the stack read the first, parts the last: one Host or none.
+            raise RefusedError(400, "A request may name its host once; this one named several.")
         if not config.hosts.allows(request.host):
             raise RefusedError(
                 400,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,40 @@ def test_the_refusal_is_json_for_the_api_and_a_page_for_browsers(tmp_path: Path)
         assert page.headers["content-type"].startswith("text/html")
         assert '<html lang="en">' in page.text
         assert "<title>" in page.text
+
+
+@pytest.mark.parametrize("order", [("evil.example", "127.0.0.1"), ("127.0.0.1", "evil.example")])
+def test_a_request_naming_two_hosts_is_refused(tmp_path: Path, order: tuple[str, str]) -> None:
+    """Parts of the stack read the first Host, parts the last: two of them get no answer."""
+    import asyncio
+
+    with app_client(tmp_path / "data") as client:
+        app = client.app
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/api/v1/export",
+            "raw_path": b"/api/v1/export",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", order[0].encode()), (b"host", order[1].encode())],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        asyncio.run(app(scope, receive, send))  # type: ignore[operator]
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        assert start["status"] == 400
+        assert b"several" in body
+        assert b"records" not in body
