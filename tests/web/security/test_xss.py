@@ -868,11 +868,14 @@ def test_plain_pages_pass_the_checker(path: str, site: TestClient) -> None:
     assert markup_problems(scan(answer.text)) == []
 
 
-@pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
+# Payloads with no markup characters are harmless as text (no template puts text in a URL).
+MARKED = [p for p in PAYLOADS if MARKUP & set(p.text)]
+
+
+@pytest.mark.parametrize("payload", MARKED, ids=[p.id for p in MARKED])
 def test_the_checker_catches_each_payload_unescaped(payload: Payload) -> None:
-    """Every payload, pasted raw into a page as an unescaped template would, is caught."""
-    if not MARKUP & set(payload.text):
-        pytest.skip("no markup characters: harmless as text, and no template puts text in a URL")
+    """Every payload with markup, pasted raw into a page as an unescaped template would, is
+    caught."""
     for page in (
         f"<p>{payload.text}</p>",
         f'<input value="{payload.text}">',
