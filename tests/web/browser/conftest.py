@@ -92,13 +92,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, time_scale: str = TIME_SCALE) -> LiveServer:
-    """Start the app in a background thread and wait until it answers."""
+def start_server(data_dir: Path, time_scale: str = TIME_SCALE, **env: str) -> LiveServer:
+    """Start the app in a background thread and wait until it answers; `env` adds settings
+    (the socket stays on loopback whatever HIPCOACH_HOST says)."""
     from hipcoach.library.loader import load_library
 
     load_library.cache_clear()
     settings = Settings.from_env(
-        {"HIPCOACH_DATA_DIR": str(data_dir), "HIPCOACH_TIME_SCALE": time_scale}
+        {"HIPCOACH_DATA_DIR": str(data_dir), "HIPCOACH_TIME_SCALE": time_scale, **env}
     )
     app = create_app(settings)
     port = free_port()

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,11 +31,12 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from tests.web.browser.conftest import TIME_SCALE, LiveServer, free_port, start_server
+from tests.web.browser.conftest import LiveServer, start_server
 from tests.web.security.xss_corpus import (
     BROWSER_PAYLOADS,
     STORED_FIELDS,
     StoredField,
+    charts_left_out,
     hostile_export,
     screen_clear,
     seed_export,
@@ -191,18 +190,7 @@ def report(found: list[str]) -> None:
 @pytest.fixture(scope="module")
 def no_charts() -> Iterator[None]:
     """The report without its PNG charts (pictures; half a second each to draw)."""
-    from hipcoach.report import calendar_chart, charts, score_charts
-    from hipcoach.report import html as report_html
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(report_html, "_data_uri", lambda figure: "data:image/png;base64,")
-        for module, name in (
-            (charts, "rom_figure"),
-            (calendar_chart, "calendar_figure"),
-            (score_charts, "scores_figure"),
-            (score_charts, "psfs_figure"),
-        ):
-            patch.setattr(module, name, lambda view: None)
+    with charts_left_out():
         yield
 
 
@@ -315,28 +303,9 @@ def test_forms_run_nothing(place: str, lab: Lab) -> None:
 
 
 def start_pairing_server(data_dir: Path) -> LiveServer:
-    """conftest.start_server's server, for an app that listens beyond this computer (so an
-    unpaired browser meets the pairing page); its socket stays on loopback."""
-    import uvicorn
-
-    from hipcoach.settings import Settings
-    from hipcoach.web import create_app
-
-    env = {"HIPCOACH_DATA_DIR": str(data_dir), "HIPCOACH_TIME_SCALE": TIME_SCALE}
-    app = create_app(Settings.from_env(env | {"HIPCOACH_HOST": "0.0.0.0"}))
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "the server stopped"
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    return LiveServer(f"http://127.0.0.1:{port}", app, server, thread, data_dir)
+    """A server for an app that listens beyond this computer (so an unpaired browser meets
+    the pairing page); its socket stays on loopback."""
+    return start_server(data_dir, HIPCOACH_HOST="0.0.0.0")
 
 
 def test_pairing_form_runs_nothing(browser: Any, tmp_path: Path) -> None:

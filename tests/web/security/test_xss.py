@@ -104,6 +104,7 @@ from tests.web.security.xss_corpus import (
     STORED_FIELDS,
     Payload,
     StoredField,
+    charts_left_out,
     hostile_export,
     screen_clear,
     seed_export,
@@ -376,18 +377,7 @@ def make_client(folder: Path, **env: str) -> TestClient:
 @pytest.fixture(scope="module")
 def no_charts() -> Iterator[None]:
     """The report without drawing its PNG charts (half a second each; pictures, not text)."""
-    from hipcoach.report import calendar_chart, charts, score_charts
-    from hipcoach.report import html as report_html
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(report_html, "_data_uri", lambda figure: "data:image/png;base64,")
-        for module, name in (
-            (charts, "rom_figure"),
-            (calendar_chart, "calendar_figure"),
-            (score_charts, "scores_figure"),
-            (score_charts, "psfs_figure"),
-        ):
-            patch.setattr(module, name, lambda view: None)
+    with charts_left_out():
         yield
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -257,6 +258,26 @@ STORED_FIELDS: tuple[StoredField, ...] = (
     StoredField("hipcoach_version", ()),
 )
 STORED_BY_ID = {f.id: f for f in STORED_FIELDS}
+
+
+@contextmanager
+def charts_left_out() -> Iterator[None]:
+    """The report without drawing its PNG charts (half a second each; pictures, not text)."""
+    import pytest
+
+    from hipcoach.report import calendar_chart, charts, score_charts
+    from hipcoach.report import html as report_html
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_html, "_data_uri", lambda figure: "data:image/png;base64,")
+        for module, name in (
+            (charts, "rom_figure"),
+            (calendar_chart, "calendar_figure"),
+            (score_charts, "scores_figure"),
+            (score_charts, "psfs_figure"),
+        ):
+            patch.setattr(module, name, lambda view: None)
+        yield
 
 
 def screen_clear(http: Any) -> None:
