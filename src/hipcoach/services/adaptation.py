@@ -119,24 +119,35 @@ class SymptomResponse:
         )
 
 
-def report_symptom(
+@dataclass(frozen=True)
+class SymptomSplice:
+    """What a report at one segment would do, before anything is written."""
+
+    rule_id: str
+    message: str
+    decision: Decision
+    splice: dict[str, Any]  # as stored in the session's plan (see rebuild_timeline)
+    timeline: SessionTimeline  # spliced at the reported segment (cut there if it ends)
+    adapted: SessionTimeline | None = None  # the whole routine under the new rules
+
+    @property
+    def end_session(self) -> bool:
+        return self.decision.blocked
+
+
+def plan_symptom(
     ctx: Context,
-    active: ActiveSession,
+    plan: dict[str, Any],
     timeline: SessionTimeline,
     segment_index: int,
-    symptom: str,
-) -> SymptomResponse:
-    """Apply the rules to a symptom reported at `segment_index` of `timeline`, log it, and
-    store the new plan. Bad input raises before anything is written."""
-    reported = parse_symptom(symptom)
-    if not 0 <= segment_index < len(timeline.segments):
-        raise SessionStateError(f"segment {segment_index} is not part of this session")
+    reported: Symptom,
+    adapted: SessionTimeline | None = None,
+) -> SymptomSplice:
+    """The rules applied to a report at `segment_index` of a session with stored `plan`
+    whose current timeline is `timeline`; pure: nothing is written. `adapted` is the
+    routine under the new rules when the caller already has it (it does not depend on
+    where the report came)."""
     rules = rulebook(ctx)
-    record = ctx.journal.get_session(active.session_id)
-    if timeline.fingerprint() != record.fingerprint:
-        # Splicing a stale copy would store a plan that --resume cannot rebuild.
-        raise SessionStateError("that timeline is not the session's current plan")
-    plan = dict(record.options)
     options = CompileOptions.from_dict(plan)
     flags = session_flags(rules, plan)
     rule = trigger_rule(rules, reported, flags)
@@ -152,12 +163,13 @@ def report_symptom(
         splice["end"] = True
         new = replace(timeline, segments=timeline.segments[:segment_index])
     else:
-        earlier = [*adjustments_from_dicts(plan.get(ADJUSTMENTS, []))]
-        for done in plan.get(SPLICES, []):
-            earlier += adjustments_from_dicts(done[ADJUSTMENTS])
-        adapted = compile_adapted(
-            ctx.library, timeline.routine_id, options, [*earlier, *decision.adjustments]
-        )
+        if adapted is None:
+            earlier = [*adjustments_from_dicts(plan.get(ADJUSTMENTS, []))]
+            for done in plan.get(SPLICES, []):
+                earlier += adjustments_from_dicts(done[ADJUSTMENTS])
+            adapted = compile_adapted(
+                ctx.library, timeline.routine_id, options, [*earlier, *decision.adjustments]
+            )
         present = {s.exercise_id for s in timeline.segments[segment_index:]}
         if rule.interlude is not None:
             changes = describe(ctx.library, decision.adjustments, present)
@@ -169,14 +181,36 @@ def report_symptom(
                 "spoken": rule.interlude.spoken,
             }
         new = _splice(ctx.library, timeline, segment_index, adapted, splice.get("interlude"))
-    plan[SPLICES] = [*plan.get(SPLICES, []), splice]
+    return SymptomSplice(rule.id, rule.reason, decision, splice, new, adapted)
+
+
+def report_symptom(
+    ctx: Context,
+    active: ActiveSession,
+    timeline: SessionTimeline,
+    segment_index: int,
+    symptom: str,
+) -> SymptomResponse:
+    """Apply the rules to a symptom reported at `segment_index` of `timeline`, log it, and
+    store the new plan. Bad input raises before anything is written."""
+    reported = parse_symptom(symptom)
+    if not 0 <= segment_index < len(timeline.segments):
+        raise SessionStateError(f"segment {segment_index} is not part of this session")
+    record = ctx.journal.get_session(active.session_id)
+    if timeline.fingerprint() != record.fingerprint:
+        # Splicing a stale copy would store a plan that --resume cannot rebuild.
+        raise SessionStateError("that timeline is not the session's current plan")
+    plan = dict(record.options)
+    planned = plan_symptom(ctx, plan, timeline, segment_index, reported)
+    decision, new = planned.decision, planned.timeline
+    plan[SPLICES] = [*plan.get(SPLICES, []), planned.splice]
     from hipcoach.store.checkins import SessionPlan
 
     action = "; ".join(describe(ctx.library, decision.adjustments)) or "no change"
     checkin_repository(ctx).record_symptom(
         ctx.profile_id,
         reported.value,
-        rule.id,
+        planned.rule_id,
         ("ends the session; " if decision.blocked else "") + action,
         session_id=active.session_id,
         segment_index=segment_index,
@@ -189,7 +223,9 @@ def report_symptom(
             replaced_from=segment_index,
         ),
     )
-    return SymptomResponse(reported, rule.id, decision, new, rule.reason, decision.blocked)
+    return SymptomResponse(
+        reported, planned.rule_id, decision, new, planned.message, decision.blocked
+    )
 
 
 class SymptomHandler:

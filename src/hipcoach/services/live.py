@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,8 @@ class LiveSession:
     notes: tuple[str, ...] = ()
     time_scale: float = 1.0
     status: str = "in_progress"
+    # What each symptom report would do, for the player to apply when offline.
+    offline: dict[str, Any] = field(default_factory=dict)
 
     @property
     def start_index(self) -> int:
@@ -102,11 +104,13 @@ class LiveSession:
             "session_id": self.session_id,
             "status": self.status,
             "timeline": self.timeline.to_dict(),
+            "fingerprint": self.timeline.fingerprint(),
             "start_index": self.start_index,
             "done_indices": sorted(self.done_indices),
             "changes": list(self.changes),
             "notes": list(self.notes),
             "time_scale": self.time_scale,
+            "offline": self.offline,
         }
 
 
@@ -244,7 +248,11 @@ def record_live_segments(
 
 
 def report_live_symptom(
-    ctx: Context, session_id: str, segment_index: int, symptom: str
+    ctx: Context,
+    session_id: str,
+    segment_index: int,
+    symptom: str,
+    fingerprint: str | None = None,
 ) -> SymptomResponse:
     """Apply the rules to a symptom reported at `segment_index`; returns the new timeline.
 
@@ -256,12 +264,25 @@ def report_live_symptom(
     if record.status == "completed":
         raise SessionStateError("that session is finished; start a new one")
     timeline = _timeline(ctx, record)
+    if fingerprint is not None and fingerprint != timeline.fingerprint():
+        # A report that a device kept while offline, and the session has moved on since
+        # (that very report was already applied, say): applying it again would be wrong.
+        raise SessionStateError(
+            "the session has changed since that report was made; it was not applied again"
+        )
     active = ActiveSession(session_id, timeline, segment_index, resumed=True)
     response = report_symptom(ctx, active, timeline, segment_index, symptom)
     _cache.put((session_id, response.timeline.fingerprint()), response.timeline)
     if response.end_session:
         ctx.journal.finish_session(session_id, "partial", ended_at=_now())
     return response
+
+
+def offline_after(ctx: Context, session_id: str, response: SymptomResponse) -> dict[str, Any]:
+    """The precomputed answers for the timeline a report has just made (none once it ended)."""
+    if response.end_session:
+        return {}
+    return offline_answers(ctx, _record(ctx, session_id), response.timeline)
 
 
 def finish_live(ctx: Context, session_id: str, completed: bool) -> SessionRecord:
@@ -316,10 +337,39 @@ def _timeline(ctx: Context, record: SessionRecord) -> SessionTimeline:
     return timeline
 
 
+def offline_answers(
+    ctx: Context, record: SessionRecord, timeline: SessionTimeline
+) -> dict[str, Any]:
+    """The precomputed symptom answers for this session's current timeline (cached by its
+    fingerprint, like the timeline itself)."""
+    from hipcoach.services.contingency import contingencies
+
+    key = (record.id, timeline.fingerprint())
+    with _offline_lock:
+        found = _offline.get(key)
+    if found is None:
+        found = contingencies(ctx, record.options, timeline)
+        with _offline_lock:
+            _offline[key] = found
+            while len(_offline) > CACHE_SIZE:
+                _offline.popitem(last=False)
+    return found
+
+
+_offline: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_offline_lock = threading.Lock()
+
+
 def _live(
     ctx: Context, record: SessionRecord, timeline: SessionTimeline, notes: tuple[str, ...] = ()
 ) -> LiveSession:
+    from hipcoach.services.adaptation import SPLICES
+
+    ended = record.status == "completed" or any(
+        s.get("end") for s in record.options.get(SPLICES, [])
+    )
     return LiveSession(
+        offline={} if ended else offline_answers(ctx, record, timeline),
         session_id=record.id,
         timeline=timeline,
         done_indices=frozenset(i for i in record.done_indices if i < len(timeline.segments)),

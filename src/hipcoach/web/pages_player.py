@@ -35,8 +35,33 @@ def _plan_routine(ctx: Context, day: date) -> str | None:
     return None if session.blocked else session.routine_id
 
 
+def _checkin(pain_now: str | None, morning_after: str | None) -> dict[str, Any] | None:
+    """The check-in Today gathered (its links carry it), checked as the rules check it;
+    None when there is none or it does not hold up (the player then asks)."""
+    from hipcoach.domain.rules import CheckinBefore, CheckinError, parse_morning_after
+
+    pain = pain_now.strip() if pain_now else ""
+    morning = morning_after.strip() if morning_after else ""
+    if not pain and not morning:
+        return None
+    try:
+        checked = CheckinBefore(int(pain) if pain else None, parse_morning_after(morning or None))
+    except (ValueError, CheckinError):
+        return None
+    given: dict[str, Any] = {}
+    if checked.pain_now is not None:
+        given["pain_now"] = checked.pain_now
+    if checked.morning_after is not None:
+        given["morning_after"] = checked.morning_after.value
+    return given
+
+
 def player_config(
-    ctx: Context, day: date, routine: str | None = None, session: str | None = None
+    ctx: Context,
+    day: date,
+    routine: str | None = None,
+    session: str | None = None,
+    checkin: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The player's start-up data, embedded in the page as JSON."""
     from hipcoach.services.sessions import DEFAULT_ROUTINE, list_routines
@@ -56,6 +81,7 @@ def player_config(
         # An unknown ?routine= is ignored rather than refused: the form still works.
         "routine": routine if routine in known else None,
         "session": session,
+        "checkin": checkin,
         "today_url": "/",
     }
 
@@ -66,9 +92,18 @@ def player_page(
     ctx: Ctx,
     routine: Annotated[str | None, Query(max_length=100)] = None,
     session: Annotated[str | None, Query(max_length=100)] = None,
+    pain_now: Annotated[str | None, Query(max_length=10)] = None,
+    morning_after: Annotated[str | None, Query(max_length=10)] = None,
 ) -> HTMLResponse:
-    """The guided session player (start, resume, play, check out)."""
+    """The guided session player (start, resume, play, check out). Today's links carry
+    the check-in it gathered, so the player plays what Today showed without asking again."""
     from hipcoach.services.programs import local_today
 
-    config = player_config(ctx, local_today(), routine=routine, session=session)
+    config = player_config(
+        ctx,
+        local_today(),
+        routine=routine,
+        session=session,
+        checkin=_checkin(pain_now, morning_after),
+    )
     return render(request, "player.html.j2", "player", config=config)

@@ -57,12 +57,19 @@ class LiveSessionOut(BaseModel):
     session_id: str
     status: str
     timeline: dict[str, Any]
+    fingerprint: str = Field(description="Names this exact timeline; a late report sends it.")
     start_index: int
     done_indices: list[int]
     changes: list[Change]
     notes: list[str]
     time_scale: float
     resumable: bool = False
+    offline: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Per symptom, what a report would do to the rest of the session, "
+        "worked out by the rules ahead of time: the player applies it when the server "
+        "cannot be reached, and sends the report once it can.",
+    )
 
 
 class SaveSegment(StrictBody):
@@ -85,15 +92,25 @@ class ReportSymptom(StrictBody):
 
     symptom: Literal["pinch", "cramp", "knee", "pain"]
     segment_index: int = Field(ge=0, le=100_000)
+    fingerprint: str | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        description="The fingerprint of the timeline the report was pressed on (a report "
+        "sent late, from a device that was offline): 409 when the session has changed "
+        "since, so a report is never applied twice.",
+    )
 
 
 class SymptomOut(BaseModel):
     """The session from here on, what to tell the person, and the rules that fired."""
 
     timeline: dict[str, Any]
+    fingerprint: str
     message: str
     end_session: bool
     rule_ids: list[str]
+    offline: dict[str, Any] = Field(default_factory=dict)
 
 
 class Finish(StrictBody):
@@ -239,14 +256,18 @@ async def save_segment_of(
 )
 def report_symptom(ctx: Ctx, session_id: str, body: ReportSymptom) -> SymptomOut:
     """The rules applied on the spot: the rest of the session is replaced from that segment."""
-    from hipcoach.services.live import report_live_symptom
+    from hipcoach.services.live import offline_after, report_live_symptom
 
-    response = report_live_symptom(ctx, session_id, body.segment_index, body.symptom)
+    response = report_live_symptom(
+        ctx, session_id, body.segment_index, body.symptom, body.fingerprint
+    )
     return SymptomOut(
         timeline=response.timeline.to_dict(),
+        fingerprint=response.timeline.fingerprint(),
         message=response.message,
         end_session=response.end_session,
         rule_ids=list(dict.fromkeys([response.rule_id, *response.decision.rule_ids])),
+        offline=offline_after(ctx, session_id, response),
     )
 
 

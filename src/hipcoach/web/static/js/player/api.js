@@ -41,10 +41,11 @@ export class PlayerApi {
     return this.#call("POST", "/sessions", { routine_id: routineId || null, checkin });
   }
 
-  symptom(id, symptom, segmentIndex) {
+  symptom(id, symptom, segmentIndex, fingerprint = null) {
     return this.#call("POST", `/sessions/${encodeURIComponent(id)}/symptoms`, {
       symptom,
       segment_index: segmentIndex,
+      fingerprint,
     });
   }
 
@@ -57,22 +58,33 @@ export class PlayerApi {
   }
 
   /**
-   * Send one saved segment for the retry queue: resolves to the HTTP status, rejects
-   * only when the network is down (the queue keeps the item then).
+   * Send one waiting item for the retry queue (a segment, or a symptom, finish or
+   * check-out kept while offline): resolves to the HTTP status, rejects only when the
+   * network is down (the queue keeps the item then). `onAnswer(item, body)` hears what
+   * the server said to a symptom sent late.
    */
-  async sendSegment(item) {
-    const response = await this.fetch(
-      `${this.base}/sessions/${encodeURIComponent(item.session_id)}/segments`,
-      {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({
-          index: item.index,
-          outcome: item.outcome,
-          elapsed_seconds: item.elapsed_seconds,
-        }),
-      },
-    );
+  async sendItem(item, onAnswer = () => {}) {
+    const id = encodeURIComponent(item.session_id);
+    const [path, body] = {
+      symptom: () => [`/sessions/${id}/symptoms`, {
+        symptom: item.symptom, segment_index: item.segment_index, fingerprint: item.fingerprint,
+      }],
+      finish: () => [`/sessions/${id}/finish`, { completed: item.completed }],
+      checkout: () => [`/sessions/${id}/checkout`, { pain: item.pain, effort: item.effort }],
+    }[item.type]?.() ?? [`/sessions/${id}/segments`, {
+      index: item.index, outcome: item.outcome, elapsed_seconds: item.elapsed_seconds,
+    }];
+    const response = await this.fetch(`${this.base}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (item.type === "symptom" && response.ok) onAnswer(item, await response.json().catch(() => null));
     return response.status;
+  }
+
+  /** One saved segment (the queue's original item). */
+  sendSegment(item) {
+    return this.sendItem(item);
   }
 }

@@ -2,13 +2,14 @@
 // to the DOM. Scheduling is by absolute deadlines (see runner.js): each wake-up is set
 // for the next whole second of session time, never by adding up per-tick sleeps.
 
-import { PlayerApi } from "./api.js";
+import { ApiError, PlayerApi } from "./api.js";
 import {
   announcement, clockText, counters, kindLabel, minutesText, nextText, sideLabel, stateOf,
 } from "./format.js";
 import { bindKeys, bindSwitches } from "./controls.js";
 import { Beeper, Voice, WakeLock } from "./media.js";
-import { MemoryStorage, RetryQueue, resumeIndex } from "./queue.js";
+import { offlineAnswer, sameSegments } from "./offline.js";
+import { MemoryStorage, QUEUE_KEY, RetryQueue, resumeIndex } from "./queue.js";
 import { SessionRunner, scaledClock } from "./runner.js";
 import {
   $, errorText, fillList, needsScreen, fillRoutines, scale, setText, show, showReady, showResume,
@@ -23,8 +24,8 @@ const storage = (() => {
   }
 })();
 const api = new PlayerApi(config.api);
-const queue = new RetryQueue(storage ?? new MemoryStorage(), "hipcoach.player.pending", (item) =>
-  api.sendSegment(item),
+const queue = new RetryQueue(storage ?? new MemoryStorage(), QUEUE_KEY, (item) =>
+  api.sendItem(item, lateAnswer),
 );
 const clock = scaledClock(config.time_scale);
 const voice = new Voice();
@@ -173,22 +174,62 @@ async function symptom(kind) {
   const buttons = document.querySelectorAll("[data-symptom]");
   buttons.forEach((b) => (b.disabled = true));
   try {
-    await queue.flush(); // the server checks the plan against what has been saved
-    const answer = await api.symptom(session.session_id, kind, index);
-    if (answer.end_session) {
-      outcome.message = answer.message;
-      flash(answer.message);
-      runner.quit();
-    } else {
-      session.timeline = answer.timeline;
-      runner.replaceRemaining(answer.timeline.segments, answer.message);
-    }
+    const flushed = await queue.flush(); // the server checks the plan against what is saved
+    if (flushed.offline) throw new TypeError("offline");
+    const answer = await api.symptom(session.session_id, kind, index, session.fingerprint);
+    apply(answer.timeline.segments, answer.message, answer.end_session);
+    session.timeline = answer.timeline;
+    session.fingerprint = answer.fingerprint;
+    session.offline = answer.offline ?? {};
   } catch (error) {
-    // Safety first even without the server: say what to do now.
-    flash(`Could not reach hipcoach (${error.message}). If it hurts, stop and rest.`);
+    if (error instanceof ApiError) flash(error.message); // the server answered: it said no
+    else await symptomOffline(kind, index);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
     tick();
+  }
+}
+
+function apply(segments, message, endSession) {
+  if (endSession) {
+    outcome.message = message;
+    flash(message);
+    runner.quit();
+  } else {
+    runner.replaceRemaining(segments, message);
+  }
+}
+
+/** The server cannot be reached: play what the rules said ahead of time, and keep the
+ * report to send once it can be. With nothing worked out ahead, stop: always safe. */
+async function symptomOffline(kind, index) {
+  const answer = offlineAnswer(session, kind, index);
+  await queue.push({
+    type: "symptom", session_id: session.session_id, symptom: kind, segment_index: index,
+    fingerprint: session.fingerprint,
+  }).then(showSaved);
+  session.fingerprint = null; // the device's timeline now; the server confirms it later
+  session.offline = {};
+  if (answer) {
+    session.timeline = { ...session.timeline, segments: answer.segments };
+    apply(answer.segments, `${answer.message} (Offline: this report is sent when hipcoach can be reached.)`, answer.endSession);
+    return;
+  }
+  apply([], "hipcoach cannot be reached, so the session stops here to be safe. Rest; the report is sent once it can be.", true);
+}
+
+/** What the server said of a report this device kept while offline. */
+function lateAnswer(item, answer) {
+  if (!answer || !session || item.session_id !== session.session_id) return;
+  const waiting = queue.items().some((i) => i.type === "symptom" && i !== item && i.session_id === item.session_id);
+  if (!waiting) {
+    session.fingerprint = answer.fingerprint;
+    session.offline = answer.offline ?? {};
+  }
+  if (runner && !runner.finished && !waiting && !sameSegments(answer.timeline.segments, runner.segments)) {
+    // The server's rules decide: if they came out differently, play theirs from here.
+    session.timeline = answer.timeline;
+    apply(answer.timeline.segments, answer.message, answer.end_session);
   }
 }
 
@@ -200,12 +241,9 @@ async function finish(completed) {
   $("checkout-alert").textContent = outcome.message;
   $("checkout-alert").hidden = !outcome.message;
   const lead = [completed ? "Well done: the session is complete." : "Session stopped."];
-  try {
-    await queue.flush();
-    await api.finish(session.session_id, completed);
-  } catch (error) {
-    lead.push(`Not saved yet: ${error.message}`);
-  }
+  // Queued behind the segments, so it is sent (from any page) once the server answers.
+  const sent = await queue.push({ type: "finish", session_id: session.session_id, completed });
+  if (sent.offline) lead.push("Saved on this device; it is sent when hipcoach can be reached.");
   $("checkout-lead").textContent = lead.filter(Boolean).join(" ");
   show("checkout");
 }
@@ -237,10 +275,12 @@ $("start-form").addEventListener("submit", async (e) => {
   error.textContent = "";
   $("start-screen-link").hidden = true;
   try {
-    const checkin = {};
-    const pain = scale($("start-pain"), "Pain");
-    if (pain !== null) checkin.pain_now = pain;
-    if ($("start-morning").value) checkin.morning_after = $("start-morning").value;
+    const checkin = config.checkin ? { ...config.checkin } : {};
+    if (!config.checkin) {
+      const pain = scale($("start-pain"), "Pain");
+      if (pain !== null) checkin.pain_now = pain;
+      if ($("start-morning").value) checkin.morning_after = $("start-morning").value;
+    }
     $("start-button").disabled = true;
     const started = await api.start($("start-routine").value, checkin);
     session = started;
@@ -264,7 +304,7 @@ $("checkout-form").addEventListener("submit", async (e) => {
     const pain = scale($("checkout-pain"), "Pain");
     const effort = scale($("checkout-effort"), "Effort");
     if (pain !== null || effort !== null) {
-      await api.checkout(session.session_id, { pain, effort });
+      showSaved(await queue.push({ type: "checkout", session_id: session.session_id, pain, effort }));
     }
     summary(pain, effort);
   } catch (err) {
@@ -272,6 +312,17 @@ $("checkout-form").addEventListener("submit", async (e) => {
   }
 });
 $("checkout-skip").addEventListener("click", () => summary(null, null));
+
+/** The check-in Today gathered: shown, not asked again. */
+function showCheckin(checkin) {
+  if (!checkin) return;
+  $("start-checkin").hidden = true;
+  const parts = [];
+  if (checkin.pain_now !== undefined) parts.push(`pain ${checkin.pain_now} of 10`);
+  if (checkin.morning_after) parts.push(`the morning after: ${checkin.morning_after}`);
+  $("start-checkin-given").textContent = `Your check-in from Today: ${parts.join(", ")}.`;
+  $("start-checkin-given").hidden = false;
+}
 
 function summary(pain, effort) {
   const t = session.timeline;
@@ -285,13 +336,14 @@ function summary(pain, effort) {
   if (outcome.message) lines.push(outcome.message);
   if (pain !== null) lines.push(`Pain after: ${pain} of 10`);
   if (effort !== null) lines.push(`Effort: ${effort} of 10`);
-  if (queue.size) lines.push(`${queue.size} step(s) still on this device; they are sent when online.`);
+  if (queue.size) lines.push(`${queue.size} item(s) still on this device; they are sent when hipcoach can be reached.`);
   fillList($("summary-list"), lines);
   show("summary");
 }
 
 async function init() {
   fillRoutines($("start-routine"), config);
+  showCheckin(config.checkin);
   await queue.flush().catch(() => null);
   try {
     if (config.session) {

@@ -5,6 +5,9 @@
 // keeps it for the next flush. Items go out strictly in order: the journal is written
 // in the order the segments ended. DOM-free so node can test it with a fake storage.
 
+/** Where every page keeps what waits to be sent (one queue, one order). */
+export const QUEUE_KEY = "hipcoach.player.pending";
+
 /** Outcome of one send: "ok", "retry" (network or server trouble) or "drop" (refused). */
 export function classify(status) {
   if (status >= 200 && status < 300) return "ok";
@@ -116,7 +119,10 @@ export class MemoryStorage {
 export function resumeIndex(session, waiting) {
   const count = session.timeline.segments.length;
   const saved = new Set(session.done_indices ?? []);
-  for (const item of waiting) if (item.session_id === session.session_id) saved.add(item.index);
+  for (const item of waiting) {
+    // Only segment saves (items of no type) mark a step done; reports and the finish do not.
+    if (item.session_id === session.session_id && !item.type) saved.add(item.index);
+  }
   const first = Math.max(0, session.start_index ?? 0);
   for (let i = first; i < count; i += 1) if (!saved.has(i)) return i;
   return count;
