@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hipcoach.web.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, token_matches
@@ -165,12 +165,9 @@ class _Request:
     def cookies(self) -> dict[str, str]:
         if not self.cookie:
             return {}
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(self.cookie)
-        except CookieError:
-            return {}
-        return {key: morsel.value for key, morsel in jar.items()}
+        # Starlette's parser, as the pages use: one odd cookie from another app on this
+        # host (a space, a quote, JSON) must not hide ours, which SimpleCookie would do.
+        return cookie_parser(self.cookie)
 
 
 class RefusedError(Exception):
@@ -198,6 +195,8 @@ class SecurityGate:
             await send({"type": "websocket.close", "code": 1008})
             return
         send = _with_security_headers(send)
+        if scope["method"] == "HEAD":
+            send = _without_body(send)  # whatever answers (a refusal, the pairing page)
         request = _Request.of(scope)
         try:
             receive = await self._check(scope, request, receive)
@@ -281,6 +280,18 @@ def _needs_form_token(path: str, request: _Request) -> bool:
 
 def _pairing_exempt(path: str) -> bool:
     return path == PAIR_PATH or path.startswith("/static/")
+
+
+def _without_body(send: Send) -> Send:
+    """A HEAD request's answer: the headers of the GET answer, no body bytes (a client that
+    reads none would take them for the next response)."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_head
 
 
 def _show_pairing_page(scope: Scope) -> None:

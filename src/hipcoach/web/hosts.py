@@ -44,10 +44,19 @@ def host_of(header: str) -> str:
     header = header.strip().lower()
     if header.startswith("["):
         end = header.find("]")
-        return header[1:end] if end > 0 else header
+        rest = header[end + 1 :] if end > 0 else ""
+        if end < 0 or (rest and not _is_port(rest)):
+            return header  # junk after the address: no name that the list allows
+        return header[1:end]
     if header.count(":") == 1:
-        return header.split(":", 1)[0]
+        name, port = header.split(":", 1)
+        return name if port.isdigit() and len(port) <= 5 else header
     return header
+
+
+def _is_port(text: str) -> bool:
+    """':8000' after a bracketed address."""
+    return text.startswith(":") and text[1:].isdigit() and len(text) <= 6
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ class TlsFiles:
     key: Path
 
 
+# No proxy stands in front of hipcoach: uvicorn's default would believe X-Forwarded-For
+# from loopback, letting a local client pose as many (the pairing limit counts clients).
+PROXY_HEADERS = False
+
+
 def serve(host: str, port: int, workers: int, *, tls: TlsFiles | None = None) -> None:
     """Serve the app on host:port with `workers` processes until interrupted."""
     import uvicorn
@@ -53,6 +58,7 @@ def serve(host: str, port: int, workers: int, *, tls: TlsFiles | None = None) ->
             access_log=False,
             ssl_certfile=cert,
             ssl_keyfile=key,
+            proxy_headers=PROXY_HEADERS,
         )
         return
     from hipcoach.services.context import Context
@@ -71,6 +77,7 @@ def serve(host: str, port: int, workers: int, *, tls: TlsFiles | None = None) ->
             access_log=False,
             ssl_certfile=cert,
             ssl_keyfile=key,
+            proxy_headers=PROXY_HEADERS,
         )
         return
     _refuse_taken_port(host, port)
@@ -136,6 +143,7 @@ def _worker(host: str, port: int, cert: str | None, key: str | None) -> None:
         backlog=BACKLOG,
         ssl_certfile=cert,
         ssl_keyfile=key,
+        proxy_headers=PROXY_HEADERS,
     )
     sock = _listener(host, port, reuse_port=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -146,3 +146,10 @@ def test_a_request_naming_two_hosts_is_refused(tmp_path: Path, order: tuple[str,
         assert start["status"] == 400
         assert b"several" in body
         assert b"records" not in body
+
+
+@pytest.mark.parametrize(
+    "header", ["[::1].evil.com:8765", "[::1]evil.com", "localhost:evil", "localhost:", "[::1"]
+)
+def test_a_malformed_host_names_nothing_allowed(header: str) -> None:
+    assert not AllowedHosts.for_bind("127.0.0.1").allows(header)

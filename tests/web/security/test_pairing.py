@@ -224,3 +224,22 @@ def test_an_unknown_device_id_is_404(tmp_path: Path) -> None:
         response = local.post(f"{API}/devices/nope/revoke")
         assert response.status_code == 404
         assert "nope" in response.json()["error"]
+
+
+@pytest.mark.parametrize("odd", ['x={"a":1}', 'x="', "x=a b", "_ga=GA1.2.3; y=[1,2]"])
+def test_an_odd_cookie_from_another_app_does_not_hide_the_device(lan: TestClient, odd: str) -> None:
+    """Cookies are not kept apart by port: another app on this host may set anything."""
+    code = new_pairing_code(ctx_of(lan))
+    assert pair(lan, code.code).status_code == 303
+    device = lan.cookies[DEVICE_COOKIE]
+    lan.cookies.clear()
+    response = lan.get(f"{API}/devices", headers={"Cookie": f"{odd}; {DEVICE_COOKIE}={device}"})
+    assert response.status_code == 200, response.text
+
+
+def test_an_unpaired_head_request_gets_headers_and_no_body(lan: TestClient) -> None:
+    response = lan.head("/", headers={"Accept": "text/html"})
+    assert response.status_code == 401
+    assert response.content == b""
+    assert int(response.headers["content-length"]) > 0  # what the GET would carry
+    assert "content-security-policy" in response.headers
