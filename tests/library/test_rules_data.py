@@ -34,6 +34,8 @@ def test_the_numbers_are_the_pain_model_defaults() -> None:
     assert (limits.pain_safe_max, limits.pain_acceptable_max) == (3, 5)
     assert (limits.progress_after_sessions, limits.pause_after_regressions) == (2, 2)
     assert limits.regression_window_days == 7
+    assert limits.session_counts_from_percent == 50
+    assert RULES.rule("symptom.pinch.returning").decision().effort_cap == 40
     assert (RULES.progression.hold_seconds, RULES.progression.rounds) == (5, 1)
     assert RULES.rule("pain.progress").decision().effort_cap == 80
     assert "DEFAULT that a clinician can change" in SHIPPED_TEXT
@@ -150,6 +152,36 @@ BROKEN = {
         ("pain.hold", "is fired by its own condition"),
     ),
     "not TOML at all": ("precedence = [", "precedence = [[[", ("not valid TOML",)),
+    "a return stage after a rule that carries nothing": (
+        'returns_after = "symptom.pinch"',
+        'returns_after = "symptom.cramp"',
+        ("symptom.pinch.returning", "returns_after", "'symptom.cramp' is not a carried symptom"),
+    ),
+    "a return stage with no length": (
+        'returns_after = "symptom.knee"\ncarry_sessions = 1',
+        'returns_after = "symptom.knee"\ncarry_sessions = 0',
+        ("symptom.knee.lifted", "a return stage needs carry_sessions"),
+    ),
+    "a return stage fired by a symptom": (
+        'returns_after = "symptom.knee"\n',
+        'returns_after = "symptom.knee"\nsymptom = "knee"\n',
+        ("symptom.knee.lifted", "fires on a lifted rule, not on a symptom"),
+    ),
+    "two return stages for one rule": (
+        'returns_after = "symptom.pain-high"',
+        'returns_after = "symptom.pinch"',
+        ("symptom.pain-high.returning", "'symptom.pinch.returning' already returns it"),
+    ),
+    "sessions that count with a tenth of their steps": (
+        "session_counts_from_percent = 50",
+        "session_counts_from_percent = 10",
+        ("limits", "session_counts_from_percent", "greater than or equal to 25"),
+    ),
+    "a placeholder only a return stage has": (
+        "comes back after {carry_sessions} sessions without knee",
+        "comes back after {lifted_after} sessions without knee",
+        ("symptom.knee", "bad placeholder 'lifted_after'"),
+    ),
 }
 
 

@@ -83,28 +83,65 @@ def _number(raw: str) -> Any:
     return value
 
 
-def ask_checkin() -> tuple[int | None, str | None]:
-    """Ask pain now and the morning after the last session; Enter skips either."""
-    pain = typer.prompt("Pain in the hip now, 0-10 (Enter to skip)", default="", show_default=False)
-    morning = typer.prompt(
-        "This morning, after your last session, the hip felt better, same or worse? "
-        "(Enter to skip)",
-        default="",
-        show_default=False,
-    )
-    return _number(pain), morning.strip() or None
+def _ask_rating(question: str, what: str) -> int | None:
+    """A 0-10 answer, asked again after a typo (as `measure` does); Enter skips."""
+    from hipcoach.domain.errors import HipcoachError
+    from hipcoach.domain.rulebook import check_scale
+
+    while True:
+        raw = typer.prompt(question, default="", show_default=False)
+        value = _number(raw)
+        if value is None:
+            return None
+        try:
+            return check_scale(value, what)
+        except HipcoachError as exc:
+            typer.echo(f"{exc}; try again, or press Enter to skip.", err=True)
+
+
+def _ask_morning(first_session: bool) -> str | None:
+    """better/same/worse, asked again after a typo; 'none' (or Enter) when there was no
+    earlier session to wake up after."""
+    from hipcoach.domain.errors import HipcoachError
+    from hipcoach.domain.rulebook import parse_morning_after
+
+    if first_session:
+        question = (
+            "The morning after your last session, the hip felt better, same or worse? "
+            "(none, or Enter: there was no earlier session)"
+        )
+    else:
+        question = (
+            "This morning, after your last session, the hip felt better, same or worse? "
+            "(none if there was no earlier session; Enter to skip)"
+        )
+    while True:
+        raw = str(typer.prompt(question, default="", show_default=False)).strip().lower()
+        if raw in ("", "none", "no", "no earlier session"):
+            return None
+        try:
+            parse_morning_after(raw)
+        except HipcoachError as exc:
+            typer.echo(f"{exc}; try again, or type none.", err=True)
+            continue
+        return raw
+
+
+def ask_checkin(*, first_session: bool = False) -> tuple[int | None, str | None]:
+    """Ask pain now and the morning after the last session, asking again after a typo.
+
+    With no earlier session the morning-after question says so and "none" is the answer
+    it expects; Enter skips either question.
+    """
+    pain = _ask_rating("Pain in the hip now, 0-10 (Enter to skip)", "pain now")
+    return pain, _ask_morning(first_session)
 
 
 def ask_after() -> tuple[int | None, int | None]:
-    """Ask, after a session, for pain (0-10) and how hard it felt (0-10); Enter skips."""
-    pain = typer.prompt(
-        "Pain in the hip now, after the session, 0-10 (Enter to skip)",
-        default="",
-        show_default=False,
+    """Ask, after a session, for pain (0-10) and how hard it felt (0-10), asking again
+    after a typo; Enter skips."""
+    pain = _ask_rating("Pain in the hip now, after the session, 0-10 (Enter to skip)", "pain")
+    effort = _ask_rating(
+        "How hard did that feel, 0 (easy) to 10 (all out)? (Enter to skip)", "effort"
     )
-    effort = typer.prompt(
-        "How hard did that feel, 0 (easy) to 10 (all out)? (Enter to skip)",
-        default="",
-        show_default=False,
-    )
-    return _number(pain), _number(effort)
+    return pain, effort

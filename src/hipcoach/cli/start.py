@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from hipcoach.services import Context
+    from hipcoach.services.sessions import ActiveSession
     from hipcoach.services.starting import Prepared
 
 
@@ -84,6 +85,7 @@ def start_command(
 
     if resume and new:
         raise HipcoachError("--resume and --new contradict each other; give one")
+    _check_answers(pain_now, morning_after, pain_after, effort)
     out = console()
     with services.Context() as ctx:
         today = local_today()
@@ -95,13 +97,16 @@ def start_command(
             resume = _ask_to_resume(ctx, out)
         _ensure_screen(ctx, today, out)
         if resume:
-            from hipcoach.services.screening import require_screen_allows_session
-
-            require_screen_allows_session(ctx, today)
-            active = services.resume_session(ctx)
+            # The same gate as a new session: the screen, today's check-in, the plan.
+            if pain_now is None and morning_after is None and interactive():
+                pain_now, morning_after = ask_checkin(first_session=False)
+            active = starting.resume(ctx, today, pain_now, morning_after)
+            _say_resumed(ctx, active, out)
         else:
             if pain_now is None and morning_after is None and interactive():
-                pain_now, morning_after = ask_checkin()
+                # Nobody wakes up "after the last session" before their first one.
+                first = not ctx.journal.history(ctx.profile_id, limit=1)
+                pain_now, morning_after = ask_checkin(first_session=first)
             try:
                 prepared = starting.prepare(
                     ctx, today, routine_id, options, pain_now, morning_after
@@ -124,6 +129,44 @@ def start_command(
             checkins.record_checkin_after(ctx, active.session_id, pain_after, effort)
 
 
+def _check_answers(
+    pain_now: int | None, morning_after: str | None, pain_after: int | None, effort: int | None
+) -> None:
+    """Every answer given as an option, checked before anything plays or is written."""
+    from hipcoach.domain.rules import CheckinBefore, check_scale
+
+    CheckinBefore(pain_now, morning_after)  # type: ignore[arg-type]  # parsed there
+    if pain_after is not None:
+        check_scale(pain_after, "--pain-after")
+    if effort is not None:
+        check_scale(effort, "--effort")
+
+
+def _say_resumed(ctx: Context, active: ActiveSession, out: Console) -> None:
+    """Say what today's check-in changed in the rest of a resumed session, and why."""
+    from hipcoach.domain.decisions import Decision, Verdict
+    from hipcoach.services.adaptation import ADJUSTMENTS, SPLICES
+    from hipcoach.services.checkins import adjustments_from_dicts, explain
+
+    record = ctx.journal.get_session(active.session_id)
+    splices = [s for s in record.options.get(SPLICES, []) if s.get("resume")]
+    changes = adjustments_from_dicts(splices[-1][ADJUSTMENTS]) if splices else []
+    from hipcoach.services.programs import local_day, local_today
+
+    began = local_day(record.started_at)
+    if began != local_today():
+        out.print(
+            f"This session began on {began:%A %d %B}; today's check-in applies to what is left."
+        )
+    left = len(active.timeline.segments) - active.start_index
+    out.print(f"Carrying on: {left} steps left, from a moment to get set.")
+    if changes:
+        out.print("The rest of the session is adjusted:", style="bold")
+        decision = Decision(Verdict(splices[-1]["verdict"]), tuple(changes))
+        for line in explain(ctx.library, decision):
+            out.print(f"  {line}", markup=False, highlight=False)
+
+
 def _ensure_screen(ctx: Context, today: date, out: Console) -> None:
     """Ask the readiness screen here when one is due and someone can answer it."""
     from hipcoach.cli.checkins import interactive
@@ -143,7 +186,7 @@ def _ensure_screen(ctx: Context, today: date, out: Console) -> None:
 def _show_changes(ctx: Context, prepared: Prepared, out: Console) -> None:
     """Say before the session starts what today's rules changed, and why."""
     from hipcoach.domain.decisions import AdjustmentKind
-    from hipcoach.services.checkins import explain
+    from hipcoach.services.checkins import explain, rulebook
 
     for note in prepared.notes:
         out.print(note)
@@ -155,6 +198,13 @@ def _show_changes(ctx: Context, prepared: Prepared, out: Console) -> None:
         present = {step.exercise_id for step in steps}
         for line in explain(ctx.library, prepared.decision, present):
             out.print(f"  {line}", markup=False, highlight=False)
+        return
+    # A restriction that lifted changes nothing more today, but the person hears that it did.
+    stages = {r.id for r in rulebook(ctx).rules.values() if r.returns_after}
+    for rule_id, reason in dict.fromkeys(
+        (a.rule_id, a.reason) for a in prepared.decision.adjustments if a.rule_id in stages
+    ):
+        out.print(f"{reason} [{rule_id}]", markup=False, highlight=False)
 
 
 def _ask_to_resume(ctx: Context, out: Console) -> bool:
@@ -164,6 +214,15 @@ def _ask_to_resume(ctx: Context, out: Console) -> bool:
 
     record = services.resume_offer(ctx)
     if record is None:
+        from hipcoach.services.programs import local_day, local_today
+
+        older = services.unfinished_session(ctx)
+        if older is not None and older.done_indices and local_day(older.started_at) < local_today():
+            began = older.started_at.astimezone().strftime("%a %d %b")
+            out.print(
+                f"Starting today's session. The unfinished one from {began} began on an "
+                "earlier day; `hipcoach start --resume` still carries it on."
+            )
         return False
     when = record.started_at.astimezone().strftime("%a %d %b %H:%M")
     left = record.total_segments - len(record.done_indices)

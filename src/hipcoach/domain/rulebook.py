@@ -83,6 +83,9 @@ class Limits:
     progress_after_sessions: int = 2  # sessions in a row at or below safe before a step up
     pause_after_regressions: int = 2  # regressions within the window that pause the program
     regression_window_days: int = 7
+    # A session counts towards lifting a carried restriction only with at least this share
+    # of its steps done: three sessions quit after one step each are not three sessions.
+    session_counts_from_percent: int = 50
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,9 @@ class Rule:
     while_regressed: bool = False  # fires instead of the base rule once the session is eased
     carry_sessions: int = 0  # sessions the rule stays on after the report (0: this one only)
     interlude: Interlude | None = None
+    # A return stage: fires once the carried rule named here lifts, for `carry_sessions`
+    # counted sessions, so the work that rule removed comes back gently, and says so.
+    returns_after: str | None = None
 
     def decision(self, detail: str = "") -> Decision:
         """This rule alone, fired; a rule that changes nothing still leaves a note."""
@@ -144,3 +150,7 @@ class RuleBook:
             if again:
                 return again[0]
         return next(r for r in base if not r.while_regressed)
+
+    def return_stage(self, rule_id: str) -> Rule | None:
+        """The rule that brings back what `rule_id` removed, once it lifts (None: no stage)."""
+        return next((r for r in self.rules.values() if r.returns_after == rule_id), None)

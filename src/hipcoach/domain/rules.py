@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from enum import Enum
 
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind, Decision, Verdict
 from hipcoach.domain.errors import CheckinError
@@ -111,6 +112,19 @@ class SessionOutcome:
     pain_after: int | None = None
     morning_after: MorningAfter | None = None
     symptoms: frozenset[Symptom] = frozenset()  # reported during it (or after it, before the next)
+    # How much of it was done; None where not known (the session then counts).
+    steps_done: int | None = None
+    steps_total: int | None = None
+    ended_for_safety: bool = False  # stopped by a rule: a session with the symptom, never quiet
+
+    def counts(self, limits: Limits) -> bool:
+        """Whether the session really happened: enough of its steps done to show how the hip
+        takes the work. Only such sessions move a carried restriction towards lifting."""
+        if self.ended_for_safety:
+            return False
+        if not self.steps_total or self.steps_done is None:
+            return True
+        return self.steps_done * 100 >= limits.session_counts_from_percent * self.steps_total
 
 
 @dataclass(frozen=True)
@@ -131,13 +145,15 @@ class SessionHistory:
 
 @dataclass(frozen=True)
 class ActiveFlags:
-    """Symptom rules in force, and whether the session is already in its eased form."""
+    """Symptom rules in force, return stages under way (rule ids), and whether the session
+    is already in its eased form."""
 
     symptoms: frozenset[Symptom] = frozenset()
     regressed: bool = False
+    returning: frozenset[str] = frozenset()
 
     def with_symptom(self, symptom: Symptom, regressed: bool) -> ActiveFlags:
-        return ActiveFlags(self.symptoms | {symptom}, self.regressed or regressed)
+        return ActiveFlags(self.symptoms | {symptom}, self.regressed or regressed, self.returning)
 
 
 def worst_morning(a: MorningAfter | None, b: MorningAfter | None) -> MorningAfter | None:
@@ -187,17 +203,54 @@ def regression_days(
 
 
 def derive_flags(rules: RuleBook, history: SessionHistory) -> ActiveFlags:
-    """Symptom rules still in force: reported within their last `carry_sessions` sessions,
-    or since the last session."""
+    """Symptom rules still in force, and the return stages under way.
+
+    A carried rule holds from the session its symptom came in until `carry_sessions`
+    sessions that count (see SessionOutcome.counts) have passed without it; a session ended
+    for safety restarts the count. Then its return stage, if the rule book has one, holds
+    for its own `carry_sessions` counted sessions; the symptom coming back restarts it all.
+    """
     active: set[Symptom] = set()
+    returning: set[str] = set()
     for symptom in Symptom:
-        carry = rules.symptom_rule(symptom).carry_sessions
-        if carry <= 0:
+        rule = rules.symptom_rule(symptom)
+        if rule.carry_sessions <= 0:
             continue
-        recent = history.sessions[-carry:]
-        if symptom in history.pending or any(symptom in s.symptoms for s in recent):
+        stage = _carry_stage(rules, history, rule)
+        if stage is _Stage.HELD:
             active.add(symptom)
-    return ActiveFlags(frozenset(active))
+        elif stage is _Stage.RETURNING:
+            back = rules.return_stage(rule.id)
+            assert back is not None  # only rules with a return stage reach it
+            returning.add(back.id)
+    return ActiveFlags(frozenset(active), returning=frozenset(returning))
+
+
+class _Stage(Enum):
+    HELD = "held"  # the restriction is in force
+    RETURNING = "returning"  # lifted; what it removed comes back gently
+
+
+def _carry_stage(rules: RuleBook, history: SessionHistory, rule: Rule) -> _Stage | None:
+    """Where a carried symptom rule stands after the history, oldest session first."""
+    assert rule.symptom is not None
+    back = rules.return_stage(rule.id)
+    stage: _Stage | None = None
+    quiet = 0  # sessions that counted since the stage began
+    for session in history.sessions:
+        if rule.symptom in session.symptoms or (session.ended_for_safety and stage is not None):
+            stage, quiet = _Stage.HELD, 0
+            continue
+        if stage is None or not session.counts(rules.limits):
+            continue
+        quiet += 1
+        if stage is _Stage.HELD and quiet >= rule.carry_sessions:
+            stage, quiet = (_Stage.RETURNING if back else None), 0
+        elif stage is _Stage.RETURNING and back and quiet >= back.carry_sessions:
+            stage = None
+    if rule.symptom in history.pending:
+        return _Stage.HELD
+    return stage
 
 
 def _progress_ready(rules: RuleBook, history: SessionHistory) -> bool:
@@ -259,6 +312,7 @@ def decide_before_session(
         decisions.append(rules.rule(PAUSE_REGRESSIONS).decision(f"on {listed}"))
     decisions += [rules.rule(r).decision() for r in _pain_rules(rules, checkin, history)]
     decisions += [rules.symptom_rule(s).decision() for s in sorted(flags.symptoms)]
+    decisions += [rules.rule(r).decision() for r in sorted(flags.returning)]
     if not decisions:
         decisions.append(rules.rule(PROCEED).decision())
     return resolve(rules, decisions)

@@ -51,6 +51,8 @@ class LimitsModel(_Strict):
     progress_after_sessions: Annotated[int, Field(ge=1, le=10)] = 2
     pause_after_regressions: Annotated[int, Field(ge=1, le=10)] = 2
     regression_window_days: Annotated[int, Field(ge=1, le=60)] = 7
+    # A session with under a quarter of its steps done says nothing about how the hip takes it.
+    session_counts_from_percent: Annotated[int, Field(ge=25, le=100)] = 50
 
     @model_validator(mode="after")
     def _ordered(self) -> LimitsModel:
@@ -102,10 +104,17 @@ class RuleModel(_Strict):
     while_regressed: bool = False
     carry_sessions: Annotated[int, Field(ge=0, le=30)] = 0
     interlude: InterludeModel | None = None
+    returns_after: RuleId | None = None
     adjustment: list[AdjustmentModel] = []
 
     @model_validator(mode="after")
     def _symptom_fields(self) -> RuleModel:
+        if self.returns_after is not None:
+            if self.symptom or self.while_regressed or self.interlude:
+                raise ValueError("a return stage fires on a lifted rule, not on a symptom")
+            if self.carry_sessions < 1:
+                raise ValueError("a return stage needs carry_sessions: how long it lasts")
+            return self
         if self.symptom is None and (self.while_regressed or self.carry_sessions or self.interlude):
             raise ValueError("while_regressed, carry_sessions and interlude need a symptom")
         if self.while_regressed and self.carry_sessions:
@@ -132,10 +141,24 @@ def _check_book(parsed: RulesFile, where: str) -> None:
     for n, rule in enumerate(parsed.rule):
         if rule.id in CONDITION_RULES and rule.symptom:
             raise LibraryError(where, rule.id, f"rule.{n}.symptom", "is fired by its own condition")
-        if rule.id not in CONDITION_RULES and not rule.symptom:
+        if rule.id not in CONDITION_RULES and not rule.symptom and not rule.returns_after:
             raise LibraryError(
                 where, rule.id, f"rule.{n}.symptom", "is needed: hipcoach has no condition for it"
             )
+        if rule.returns_after is not None:
+            lifted = next((r for r in parsed.rule if r.id == rule.returns_after), None)
+            if lifted is None or not lifted.symptom or lifted.carry_sessions < 1:
+                raise LibraryError(
+                    where,
+                    rule.id,
+                    f"rule.{n}.returns_after",
+                    f"'{rule.returns_after}' is not a carried symptom rule in this file",
+                )
+            earlier = [r.id for r in parsed.rule[:n] if r.returns_after == rule.returns_after]
+            if earlier:
+                raise LibraryError(
+                    where, rule.id, f"rule.{n}.returns_after", f"'{earlier[0]}' already returns it"
+                )
     for symptom in Symptom:
         for again in (False, True):
             found = [
@@ -173,6 +196,9 @@ def _reason(rule: RuleModel, parsed: RulesFile, where: str, n: int) -> str:
         **parsed.progression.model_dump(),
         "carry_sessions": rule.carry_sessions,
     }
+    lifted = next((r for r in parsed.rule if r.id == rule.returns_after), None)
+    if lifted is not None:
+        values["lifted_after"] = lifted.carry_sessions
     if caps:
         values["effort_percent"] = min(caps)
     try:
@@ -209,6 +235,7 @@ def _to_domain(parsed: RulesFile, where: str) -> RuleBook:
             while_regressed=model.while_regressed,
             carry_sessions=model.carry_sessions,
             interlude=interlude,
+            returns_after=model.returns_after,
         )
     return RuleBook(
         rules=rules,

@@ -228,6 +228,54 @@ def report_symptom(
     )
 
 
+def resume_splice(
+    ctx: Context, active: ActiveSession, adjustments: Sequence[Adjustment], verdict: Verdict
+) -> ActiveSession:
+    """A resumed session with today's changes over everything still to play, restarting
+    with a moment to get set when it stopped before a hold or a rep. Stored as a splice,
+    so a later resume rebuilds the same timeline."""
+    timeline, at = active.timeline, active.start_index
+    if not 0 <= at < len(timeline.segments):
+        return active
+    if not adjustments and timeline.segments[at].kind not in (SegmentKind.HOLD, SegmentKind.REP):
+        return active  # nothing new, and it does not stop mid-effort: carry on as it was
+    record = ctx.journal.get_session(active.session_id)
+    plan = dict(record.options)
+    earlier = [*adjustments_from_dicts(plan.get(ADJUSTMENTS, []))]
+    for done in plan.get(SPLICES, []):
+        earlier += adjustments_from_dicts(done[ADJUSTMENTS])
+    options = CompileOptions.from_dict(plan)
+    adapted = compile_adapted(ctx.library, timeline.routine_id, options, [*earlier, *adjustments])
+    new = _splice(ctx.library, timeline, at, adapted, None)
+    if new == timeline:
+        return active
+    if len(new.segments) <= at:
+        raise SessionStateError(
+            "today's check-in leaves nothing of that session to play; start a new one"
+        )
+    splice = {
+        "at": at,
+        "resume": True,
+        "verdict": verdict.value,
+        ADJUSTMENTS: [adjustment_to_dict(a) for a in adjustments],
+    }
+    plan[SPLICES] = [*plan.get(SPLICES, []), splice]
+    from hipcoach.store.checkins import SessionPlan, update_session_plan
+
+    update_session_plan(
+        ctx.journal.engine,
+        SessionPlan(
+            active.session_id,
+            plan,
+            new.fingerprint(),
+            len(new.segments),
+            new.total_seconds,
+            replaced_from=at,
+        ),
+    )
+    return ActiveSession(active.session_id, new, at, resumed=True)
+
+
 class SymptomHandler:
     """The `on_symptom` callback for PlayerApp: keeps the session's current timeline."""
 
@@ -286,7 +334,8 @@ def session_flags(rules: RuleBook, plan: dict[str, Any]) -> ActiveFlags:
             symptoms.add(rule.symptom)
     regressed = Verdict(plan.get(VERDICT, "proceed")).rank >= Verdict.REGRESS.rank
     for splice in plan.get(SPLICES, []):
-        symptoms.add(Symptom(splice["symptom"]))
+        if "symptom" in splice:  # a resume's splice carries the check-in's changes only
+            symptoms.add(Symptom(splice["symptom"]))
         regressed = regressed or Verdict(splice["verdict"]).rank >= Verdict.REGRESS.rank
     return ActiveFlags(frozenset(symptoms), regressed)
 

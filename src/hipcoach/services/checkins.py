@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 # Keys this module adds to a session's stored options, beside CompileOptions' own.
 ADJUSTMENTS, VERDICT, SPLICES = "adjustments", "verdict", "splices"
+# The journal status of a session a rule stopped (part of the session statuses).
+ENDED_FOR_SAFETY = "ended_for_safety"
 # How far back the rules look: the regression window and carried symptoms fit well inside.
 HISTORY_DAYS = 42
 
@@ -134,6 +136,9 @@ def assemble_history(activity: RecentActivity, exclude: str | None = None) -> Se
             pain_after=f.get("pain_after"),
             morning_after=f.get("morning_after"),
             symptoms=frozenset(f["symptoms"]),
+            steps_done=s.steps_done,
+            steps_total=s.steps_total,
+            ended_for_safety=s.status == ENDED_FOR_SAFETY,
         )
         for s, f in zip(sessions, fields, strict=True)
     )

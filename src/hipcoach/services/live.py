@@ -147,22 +147,47 @@ def start_live(
     return _live(ctx, record, active.timeline, prepared.notes)
 
 
+def resume_live(
+    ctx: Context,
+    today: date,
+    session_id: str,
+    pain_now: int | None = None,
+    morning_after: str | None = None,
+) -> LiveSession:
+    """Carry on with an unfinished session through the same gate as `hipcoach start
+    --resume` (services.starting.resume): screen, check-in, plan; refused when blocked."""
+    from hipcoach.services import starting
+
+    record = _record(ctx, session_id)
+    newest = unfinished_session(ctx)
+    if newest is None or newest.id != record.id:
+        raise SessionStateError("only the newest unfinished session can be resumed")
+    active = starting.resume(ctx, today, pain_now, morning_after)
+    record = ctx.journal.get_session(active.session_id)
+    _cache.put((record.id, record.fingerprint), active.timeline)
+    return _live(ctx, record, active.timeline)
+
+
 def live_session(ctx: Context, session_id: str) -> LiveSession:
     """The session as it stands: its current timeline and the segments already saved."""
     record = _record(ctx, session_id)
     return _live(ctx, record, _timeline(ctx, record))
 
 
-def current_live(ctx: Context) -> LiveSession | None:
+def current_live(ctx: Context, any_day: bool = False) -> LiveSession | None:
     """The newest unfinished session with something left to play, or None.
 
-    A session a symptom ended is not offered, even with its last steps unsaved.
+    A session a symptom ended is not offered, even with its last steps unsaved; nor, unless
+    `any_day` (a link that names it), one begun on an earlier day.
     """
     from hipcoach.services.adaptation import SPLICES
+    from hipcoach.services.programs import local_day
 
     record = unfinished_session(ctx)
     if record is None or any(s.get("end") for s in record.options.get(SPLICES, [])):
         return None  # a symptom ended it: nothing is left to offer
+    if not any_day and local_day(record.started_at) != local_day(_now()):
+        return None  # begun on an earlier day: today's session is offered instead
     live = _live(ctx, record, _timeline(ctx, record))
     return None if live.finished else live
 

@@ -162,6 +162,11 @@ def local_today() -> date:
     return datetime.now(UTC).astimezone().date()
 
 
+def local_day(moment: datetime) -> date:
+    """The calendar day of `moment` in the system's zone."""
+    return moment.astimezone().date()
+
+
 def _names(ctx: Context) -> dict[str, str]:
     return {k: e.name for k, e in ctx.library.exercises.items()}
 

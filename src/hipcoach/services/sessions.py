@@ -97,6 +97,10 @@ def resume_offer(ctx: Context) -> SessionRecord | None:
     record = unfinished_session(ctx)
     if record is None:
         return None
+    from hipcoach.services.programs import local_day
+
+    if local_day(record.started_at) != local_day(_now()):
+        return None  # begun on an earlier day: today's session comes first (--resume still can)
     done = len(record.done_indices)
     return (
         record if _worth_offering(record.started_at, done, record.total_segments, _now()) else None

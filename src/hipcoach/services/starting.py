@@ -122,3 +122,45 @@ def begin(ctx: Context, prepared: Prepared) -> ActiveSession:
     if prepared.plan_id is not None:
         PlanRepository(ctx.journal.engine).link_session(active.session_id, prepared.plan_id)
     return active
+
+
+def resume(
+    ctx: Context,
+    today: date,
+    pain_now: int | None = None,
+    morning_after: str | None = None,
+) -> ActiveSession:
+    """Carry on with the newest unfinished session through the same gate as a new one.
+
+    The screen must allow a session and today's check-in is weighed exactly as `prepare`
+    weighs it: a decision that blocks refuses the resume (the answers are kept, since they
+    count for the next session); one that eases the session changes everything still to
+    play. Either way the rest is spliced in at the first unsaved step, with a moment to get
+    set before a hold or a rep, so nobody restarts mid-hold.
+    """
+    from hipcoach.services import checkins, programs
+    from hipcoach.services.adaptation import resume_splice
+    from hipcoach.services.checkins import readiness_decision
+    from hipcoach.services.screening import require_screen_allows_session
+    from hipcoach.services.sessions import resume_session
+
+    answered = pain_now is not None or morning_after is not None
+    screen = require_screen_allows_session(ctx, today)
+    readiness = readiness_decision(ctx, today, pain_now=pain_now, morning_after=morning_after)
+    decision = Decision(_strongest(screen, readiness), screen.adjustments + readiness.adjustments)
+    try:
+        planned = programs.today(ctx, today, screen=screen, readiness=readiness)
+    except NoPlanError:
+        planned = None
+    if planned is not None and planned.blocked:
+        decision = Decision(Verdict.PAUSE, planned.adjustments)
+    if decision.blocked:
+        if answered:
+            checkins.record_checkin_before(ctx, None, pain_now, morning_after)
+        raise _refuse(decision.adjustments, "No session today, so the unfinished one waits.")
+    active = resume_session(ctx)
+    changes = [a for a in decision.adjustments if a.kind is not AdjustmentKind.NOTE]
+    active = resume_splice(ctx, active, changes, decision.verdict)
+    if answered:
+        checkins.record_checkin_before(ctx, active.session_id, pain_now, morning_after)
+    return active

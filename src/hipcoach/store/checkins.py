@@ -73,6 +73,8 @@ class SessionBrief:
     id: str
     started_at: datetime
     status: str
+    steps_done: int = 0  # segments completed
+    steps_total: int = 0  # segments in its plan (after any change mid-session)
 
 
 @dataclass(frozen=True)
@@ -174,11 +176,17 @@ class CheckinRepository(Repository):
         start = utc(since)
         with self._transaction("read the check-ins") as db:
             sessions = db.execute(
-                select(SessionRow.id, SessionRow.started_at, SessionRow.status)
+                select(
+                    SessionRow.id,
+                    SessionRow.started_at,
+                    SessionRow.status,
+                    SessionRow.segments_completed,
+                    SessionRow.total_segments,
+                )
                 .where(SessionRow.profile_id == profile_id, SessionRow.started_at >= start)
                 .order_by(SessionRow.started_at, SessionRow.id)
             )
-            briefs = tuple(SessionBrief(i, at, status) for i, at, status in sessions)
+            briefs = tuple(SessionBrief(*row) for row in sessions)
             checkins = db.scalars(
                 select(CheckinRow)
                 .where(CheckinRow.profile_id == profile_id, CheckinRow.recorded_at >= start)

@@ -153,9 +153,23 @@ def test_a_reload_mid_session_resumes_at_the_first_unsaved_segment(
     phone.reload()
     phone.locator("#view-resume").wait_for(state="visible")
     phone.click("#resume-button")
+    # Carrying on passes the same check-in as starting, then restarts the step it was in.
+    phone.locator("#view-start").wait_for(state="visible")
+    assert phone.text_content("#start-button") == "Carry on"
+    phone.click("#start-button")
+    phone.locator("#view-ready").wait_for(state="visible")
+    resumed = session_now(fresh_server, session["session_id"])
+    start = resumed["start_index"]
+    assert start == first_unsaved
+    assert resumed["timeline"]["segments"][:start] == saved["timeline"]["segments"][:start]
+    stopped_in = saved["timeline"]["segments"][first_unsaved]
+    restart = resumed["timeline"]["segments"][start]
+    assert restart["exercise_id"] == stopped_in["exercise_id"]
+    assert restart["kind"] in ("transition", "setup", "get_ready", "rest"), restart
+    phone.click("#begin-button")
     phone.locator("#view-play").wait_for(state="visible")
     texts = wait_until(lambda: seen(phone, "play-text"))
-    assert texts[0] == saved["timeline"]["segments"][first_unsaved]["text"]
+    assert texts[0] == restart["text"]
 
     phone.locator("#view-checkout").wait_for(state="visible", timeout=60_000)
     with fresh_server.api() as api:

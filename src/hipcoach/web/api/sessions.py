@@ -207,6 +207,41 @@ def current_session(ctx: Ctx) -> Any:
     return LiveSessionOut(**live.to_dict(), resumable=True)
 
 
+class ResumeSession(StrictBody):
+    """Today's check-in, weighed before an unfinished session carries on."""
+
+    checkin: CheckinBefore | None = None
+
+
+@router.post(
+    "/sessions/{session_id}/resume",
+    summary="Resume a session",
+    responses=errors(
+        403,
+        404,
+        409,
+        422,
+        503,
+        changes=True,
+        about={
+            403: "No session may run today: the screen, the check-in or the plan rules it "
+            "out, and `reasons` says why.",
+            404: NO_SESSION,
+            409: "Not the newest unfinished session, or nothing of it is left.",
+        },
+    ),
+)
+def resume_session(ctx: Ctx, session_id: str, body: ResumeSession) -> LiveSessionOut:
+    """The same gate as a new session; the check-in's changes apply to the rest of it, which
+    restarts with a moment to get set."""
+    from hipcoach.services.live import resume_live
+    from hipcoach.services.programs import local_today
+
+    checkin = body.checkin or CheckinBefore.model_validate({})
+    live = resume_live(ctx, local_today(), session_id, checkin.pain_now, checkin.morning_after)
+    return LiveSessionOut(**live.to_dict(), resumable=True)
+
+
 @router.get(
     "/sessions/{session_id}",
     summary="One session",
@@ -218,7 +253,7 @@ def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
 
     live = live_session(ctx, session_id)
     # Resumable means what /sessions/current offers: the newest, with something left.
-    current = current_live(ctx)
+    current = current_live(ctx, any_day=True)
     return LiveSessionOut(
         **live.to_dict(), resumable=current is not None and current.session_id == session_id
     )

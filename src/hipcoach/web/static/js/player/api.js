@@ -41,6 +41,10 @@ export class PlayerApi {
     return this.#call("POST", "/sessions", { routine_id: routineId || null, checkin });
   }
 
+  resume(id, checkin) {
+    return this.#call("POST", `/sessions/${encodeURIComponent(id)}/resume`, { checkin });
+  }
+
   symptom(id, symptom, segmentIndex, fingerprint = null) {
     return this.#call("POST", `/sessions/${encodeURIComponent(id)}/symptoms`, {
       symptom,

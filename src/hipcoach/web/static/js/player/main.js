@@ -47,6 +47,7 @@ let timer = null;
 let messageTimer = null;
 let pendingMessage = ""; // a rule message still to be announced with the next cue
 let outcome = { completed: null, message: "" };
+let resuming = null; // the unfinished session the start form's check-in is for
 
 // ---- playing ---------------------------------------------------------------------------
 
@@ -282,7 +283,10 @@ $("start-form").addEventListener("submit", async (e) => {
       if ($("start-morning").value) checkin.morning_after = $("start-morning").value;
     }
     $("start-button").disabled = true;
-    const started = await api.start($("start-routine").value, checkin);
+    // Resuming passes the same gate as starting: the check-in may ease or stop the rest.
+    const started = resuming
+      ? await api.resume(resuming.session_id, checkin)
+      : await api.start($("start-routine").value, checkin);
     session = started;
     showReady(started);
   } catch (err) {
@@ -293,8 +297,19 @@ $("start-form").addEventListener("submit", async (e) => {
   }
 });
 $("begin-button").addEventListener("click", () => play(session, resumeIndex(session, queue.items())));
-$("resume-button").addEventListener("click", () => play(session, resumeIndex(session, queue.items())));
-$("resume-new").addEventListener("click", () => show("start"));
+$("resume-button").addEventListener("click", () => {
+  resuming = session;
+  $("start-title").textContent = "Check in, then carry on";
+  document.querySelector("label[for=start-routine]").hidden = true;
+  $("start-routine").hidden = true;
+  $("start-button").textContent = "Carry on";
+  if (config.checkin) $("start-form").requestSubmit(); // Today asked already
+  else show("start");
+});
+$("resume-new").addEventListener("click", () => {
+  resuming = null;
+  show("start");
+});
 
 $("checkout-form").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -347,8 +362,12 @@ async function init() {
   await queue.flush().catch(() => null);
   try {
     if (config.session) {
+      // A link to a session still passes the gate: it is offered, and resuming checks in.
       const found = await api.session(config.session);
-      return play(found, resumeIndex(found, queue.items()));
+      if (found.resumable && resumeIndex(found, queue.items()) < found.timeline.segments.length) {
+        session = found;
+        return showResume(found, resumeIndex(found, queue.items()));
+      }
     }
     const current = await api.current();
     if (current && resumeIndex(current, queue.items()) < current.timeline.segments.length) {
