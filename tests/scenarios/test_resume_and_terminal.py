@@ -8,7 +8,6 @@ the API (POST /sessions/{id}/resume).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +16,6 @@ import pytest
 
 from hipcoach import services
 from hipcoach.domain.compiler import CompileOptions
-from hipcoach.library.loader import load_library
 from hipcoach.player.events import Outcome, SegmentEnded
 from hipcoach.services import adaptation, checkins
 from hipcoach.settings import Settings
@@ -49,18 +47,6 @@ SCENARIOS = [
     Scenario("a quiet check-in carries on unchanged", 2, "same", True, None, None),
     Scenario("no answers carry on unchanged", None, None, True, None, None),
 ]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("HIPCOACH_DATA_DIR", str(folder))
-    monkeypatch.delenv("HIPCOACH_DATABASE_URL", raising=False)
-    monkeypatch.delenv("HIPCOACH_PROFILE", raising=False)
-    monkeypatch.setenv("HIPCOACH_TIME_SCALE", "1000")
-    load_library.cache_clear()
-    yield folder
-    load_library.cache_clear()
 
 
 def _stop_after_an_ir_hold(folder: Path) -> tuple[str, int]:

@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from hipcoach.domain.errors import HipcoachError
 
@@ -42,6 +43,17 @@ class TlsFiles:
 PROXY_HEADERS = False
 
 
+def _options(cert: str | None, key: str | None) -> dict[str, Any]:
+    """What every way of running uvicorn here shares."""
+    return {
+        "log_level": "warning",
+        "access_log": False,
+        "ssl_certfile": cert,
+        "ssl_keyfile": key,
+        "proxy_headers": PROXY_HEADERS,
+    }
+
+
 def serve(host: str, port: int, workers: int, *, tls: TlsFiles | None = None) -> None:
     """Serve the app on host:port with `workers` processes until interrupted."""
     import uvicorn
@@ -50,16 +62,7 @@ def serve(host: str, port: int, workers: int, *, tls: TlsFiles | None = None) ->
     if workers == 1:
         from hipcoach.web import create_app
 
-        uvicorn.run(
-            create_app(),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            ssl_certfile=cert,
-            ssl_keyfile=key,
-            proxy_headers=PROXY_HEADERS,
-        )
+        uvicorn.run(create_app(), host=host, port=port, **_options(cert, key))
         return
     from hipcoach.services.context import Context
     from hipcoach.settings import Settings
@@ -68,16 +71,7 @@ def serve(host: str, port: int, workers: int, *, tls: TlsFiles | None = None) ->
     Context(Settings.from_env()).close()
     if not _reuse_port_balances():
         uvicorn.run(
-            APP_FACTORY,
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            ssl_certfile=cert,
-            ssl_keyfile=key,
-            proxy_headers=PROXY_HEADERS,
+            APP_FACTORY, factory=True, workers=workers, host=host, port=port, **_options(cert, key)
         )
         return
     _refuse_taken_port(host, port)
@@ -135,16 +129,7 @@ def _refuse_taken_port(host: str, port: int) -> None:
 def _worker(host: str, port: int, cert: str | None, key: str | None) -> None:
     import uvicorn
 
-    config = uvicorn.Config(
-        APP_FACTORY,
-        factory=True,
-        log_level="warning",
-        access_log=False,
-        backlog=BACKLOG,
-        ssl_certfile=cert,
-        ssl_keyfile=key,
-        proxy_headers=PROXY_HEADERS,
-    )
+    config = uvicorn.Config(APP_FACTORY, factory=True, backlog=BACKLOG, **_options(cert, key))
     sock = _listener(host, port, reuse_port=True)
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
