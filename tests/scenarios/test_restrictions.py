@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,6 @@ from fastapi.testclient import TestClient
 from hipcoach import services
 from hipcoach.domain.compiler import CompileOptions
 from hipcoach.domain.rules import Symptom
-from hipcoach.library.loader import load_library
 from hipcoach.player.events import Outcome, SegmentEnded
 from hipcoach.services import adaptation, checkins
 from hipcoach.settings import Settings
@@ -136,18 +134,6 @@ SCENARIOS = [
         ir_back=True,
     ),
 ]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("HIPCOACH_DATA_DIR", str(folder))
-    monkeypatch.delenv("HIPCOACH_DATABASE_URL", raising=False)
-    monkeypatch.delenv("HIPCOACH_PROFILE", raising=False)
-    monkeypatch.setenv("HIPCOACH_TIME_SCALE", "1000")  # `start` plays in a fraction of a second
-    load_library.cache_clear()
-    yield folder
-    load_library.cache_clear()
 
 
 def _play_history(folder: Path, sessions: tuple[Played, ...]) -> None:
