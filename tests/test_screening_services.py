@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hipcoach.domain.decisions import AdjustmentKind, Verdict
-from hipcoach.domain.screening import Readiness, ScreenAnswerError
+from hipcoach.domain.screening import FlagLevel, Readiness, ScreenAnswerError
 from hipcoach.services import Context
 from hipcoach.services.screening import (
     SCREEN_NEEDED_RULE,
@@ -72,7 +72,8 @@ def test_a_caution_screen_hands_its_adjustments_to_sessions(ctx: Context) -> Non
     assert decision.effort_cap == 60
     assert decision.rule_ids == ("screen.fai", "screen.fai")
     assert any(
-        a.kind is AdjustmentKind.DROP_EXERCISES and "ir-stretch" in a.exercise_ids
+        a.kind is AdjustmentKind.FORBID_DEMANDS
+        and a.demands == ("passive-internal-rotation-stretch",)
         for a in decision.adjustments
     )
 
@@ -160,3 +161,61 @@ def test_the_view_carries_every_reason_and_change(ctx: Context) -> None:
     assert view["adjustments"][0]["change"] == ("does er-only-press instead of contralateral-pry")
     assert view["answers"]["groin_clicking"] is True
     assert date.fromisoformat(view["taken_at"][:10]) == NOON.date()
+
+
+def _store_version_1_screen(ctx: Context, answers: dict[str, Any]) -> None:
+    """A screen as version 1 stored it: one approach for both hips, exercises dropped by id."""
+    from hipcoach.domain.decisions import Adjustment
+    from hipcoach.domain.screening import ScreenOutcome, ScreenReason
+    from hipcoach.store.screens import ScreenRepository
+
+    reason = "Older wording: two deep stretches are left out."
+    outcome = ScreenOutcome(
+        status=Readiness.CAUTION,
+        reasons=(ScreenReason("screen.replacement.posterior", FlagLevel.CAUTION, "x", reason),),
+        adjustments=(
+            Adjustment(
+                "screen.replacement.posterior",
+                reason,
+                AdjustmentKind.DROP_EXERCISES,
+                ("ir-stretch", "er-stretch"),
+            ),
+        ),
+        what_to_do=("Train with the changes listed.",),
+        form_version=1,
+    )
+    ScreenRepository(ctx.journal.engine).save(ctx.profile_id, NOON, answers, outcome)
+
+
+def test_a_version_1_screen_is_followed_under_todays_rules(ctx: Context) -> None:
+    # Both hips, posterior, cleared, answered once on the old form: the old outcome
+    # left the ER hinge and the IR heel lift in. Sessions follow the current rules.
+    old = no_to_all(
+        ctx,
+        replacement=True,
+        replacement_side="both",
+        replacement_approach="posterior",
+        replacement_cleared=True,
+    )
+    _store_version_1_screen(ctx, old)
+    status = screen_status(ctx, TODAY)
+    assert status.latest is not None
+    assert not status.due
+    assert status.latest.outcome.form_version == screening_form(ctx).version
+    decision = require_screen_allows_session(ctx, TODAY)
+    assert "screen.replacement.posterior-left" in decision.rule_ids
+    assert "screen.replacement.posterior-right" in decision.rule_ids
+    forbidden = {d for a in decision.adjustments for d in a.demands}
+    assert {"lean-over-front-leg", "end-range-internal-rotation"} <= forbidden
+    # What was answered then is shown as it was answered.
+    assert dict(status.latest.answers)["replacement_approach"] == "posterior"
+
+
+def test_a_version_1_screen_that_no_longer_fits_is_due_again(ctx: Context) -> None:
+    old = no_to_all(ctx, replacement=True, replacement_side="left")  # never complete
+    _store_version_1_screen(ctx, old)
+    status = screen_status(ctx, TODAY)
+    assert status.due
+    assert "questions have changed" in status.why
+    with pytest.raises(SessionBlockedError):
+        require_screen_allows_session(ctx, TODAY)

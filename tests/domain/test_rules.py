@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from hipcoach.domain.adapt import adapt_routine
 from hipcoach.domain.decisions import AdjustmentKind, Decision, Verdict
+from hipcoach.domain.demands import forbidden_demands
 from hipcoach.domain.exercise import Rotation
 from hipcoach.domain.library import Library
 from hipcoach.domain.rules import (
@@ -70,12 +71,23 @@ def history(*sessions: SessionOutcome, pending: frozenset[Symptom] = frozenset()
 
 
 def dropped(decision: Decision) -> set[str]:
-    return {
+    """Exercises the decision leaves out: by name, or by a movement demand it forbids
+    (a step it swaps for another is not left out)."""
+    forbidden = forbidden_demands(decision.adjustments)
+    swapped = {
+        e
+        for a in decision.adjustments
+        if a.kind is AdjustmentKind.SUBSTITUTE
+        for e in a.exercise_ids
+    }
+    by_demand = {e.id for e in LIBRARY.exercises.values() if e.demands & forbidden} - swapped
+    by_name = {
         e
         for a in decision.adjustments
         if a.kind is AdjustmentKind.DROP_EXERCISES
         for e in a.exercise_ids
     }
+    return by_name | by_demand
 
 
 def swaps(decision: Decision) -> set[tuple[str, str | None]]:

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hipcoach.domain.decisions import AdjustmentKind, Verdict
+from hipcoach.domain.demands import forbidden_demands
 from hipcoach.domain.screening import (
     QuestionType,
     Readiness,
@@ -27,9 +28,12 @@ from hipcoach.domain.screening import (
     next_question,
     screen_due,
 )
+from hipcoach.library.loader import SHIPPED_ROOT, load_library_from
 from hipcoach.library.screening import SCREENING_FILE, load_screening_from
 
-FORM: ScreenForm = load_screening_from(SCREENING_FILE)
+LIBRARY = load_library_from(SHIPPED_ROOT)
+FORM: ScreenForm = load_screening_from(SCREENING_FILE, library=LIBRARY)
+SIDES = ("left", "right")
 TOP = [q.id for q in FORM.questions if not q.follows]
 
 URGENT = [
@@ -42,10 +46,23 @@ URGENT = [
 ]
 CLEARABLE = ["night_pain", "weight_loss", "cancer", "steroids", "numbness"]
 IR_WORK = ("ir-ankle-lift", "ir-ankle-lift-lean", "ir-stretch", "active-ir", "active-ir-lean")
+# What DOMAIN.md's posterior-approach precautions rule out: no flexion past 90,
+# no crossing the midline, no internal rotation (and leaning over the front leg).
+POSTERIOR = (
+    "hip-flexion-past-90",
+    "lean-over-front-leg",
+    "thigh-across-midline",
+    "end-range-internal-rotation",
+)
 
-BLOCK = (AdjustmentKind.BLOCK_SESSION, (), None, None)
-CAP_60 = (AdjustmentKind.CAP_EFFORT, (), None, 60)
-NOTE = (AdjustmentKind.NOTE, (), None, None)
+BLOCK = (AdjustmentKind.BLOCK_SESSION, (), None, None, ())
+CAP_60 = (AdjustmentKind.CAP_EFFORT, (), None, 60, ())
+NOTE = (AdjustmentKind.NOTE, (), None, None, ())
+PRESS_FOR_PRY = (AdjustmentKind.SUBSTITUTE, ("contralateral-pry",), "er-only-press", None, ())
+
+
+def forbid(*demands: str) -> tuple[Any, ...]:
+    return (AdjustmentKind.FORBID_DEMANDS, (), None, None, demands)
 
 
 def answers(**given: Any) -> dict[str, Any]:
@@ -54,11 +71,26 @@ def answers(**given: Any) -> dict[str, Any]:
 
 
 def replacement(approach: str, cleared: bool, side: str = "left") -> dict[str, Any]:
+    """One hip replaced; with side "both", the same answers for each hip."""
+    if side == "both":
+        return both_hips((approach, cleared), (approach, cleared))
     return {
         "replacement": True,
         "replacement_side": side,
         "replacement_approach": approach,
         "replacement_cleared": cleared,
+    }
+
+
+def both_hips(left: tuple[str, bool], right: tuple[str, bool]) -> dict[str, Any]:
+    """Both hips replaced: approach and clearance asked for each hip."""
+    return {
+        "replacement": True,
+        "replacement_side": "both",
+        "replacement_approach_left": left[0],
+        "replacement_cleared_left": left[1],
+        "replacement_approach_right": right[0],
+        "replacement_cleared_right": right[1],
     }
 
 
@@ -99,10 +131,7 @@ RULES: list[tuple[dict[str, Any], Readiness, Verdict, tuple[str, ...], list[tupl
         Readiness.CAUTION,
         Verdict.PROCEED,
         ("screen.clinician.groin-clicking",),
-        [
-            (AdjustmentKind.SUBSTITUTE, ("contralateral-pry",), "er-only-press", None),
-            (AdjustmentKind.DROP_EXERCISES, IR_WORK, None, None),
-        ],
+        [PRESS_FOR_PRY, forbid("end-range-internal-rotation")],
     ),
     (
         {"under_18": True, "under_18_pain": True},
@@ -120,11 +149,40 @@ RULES: list[tuple[dict[str, Any], Readiness, Verdict, tuple[str, ...], list[tupl
         [BLOCK],
     ),
     (
-        replacement("lateral", cleared=True, side="both"),
+        replacement("lateral", cleared=True, side="right"),
         Readiness.CAUTION,
         Verdict.PROCEED,
         ("screen.replacement.cleared",),
         [CAP_60, NOTE],
+    ),
+    (
+        both_hips(("posterior", True), ("anterior", True)),
+        Readiness.CAUTION,
+        Verdict.PROCEED,
+        (
+            "screen.replacement.posterior-left",
+            "screen.replacement.cleared-left",
+            "screen.replacement.cleared-right",
+        ),
+        [PRESS_FOR_PRY, forbid(*POSTERIOR), CAP_60, NOTE, CAP_60, NOTE],
+    ),
+    (
+        both_hips(("lateral", True), ("unknown", True)),
+        Readiness.CAUTION,
+        Verdict.PROCEED,
+        (
+            "screen.replacement.cleared-left",
+            "screen.replacement.posterior-right",
+            "screen.replacement.cleared-right",
+        ),
+        [CAP_60, NOTE, PRESS_FOR_PRY, forbid(*POSTERIOR), CAP_60, NOTE],
+    ),
+    (
+        both_hips(("anterior", False), ("lateral", False)),
+        Readiness.STOP,
+        Verdict.PAUSE,
+        ("screen.replacement.not-cleared-left", "screen.replacement.not-cleared-right"),
+        [BLOCK, BLOCK],
     ),
     *[
         (
@@ -132,11 +190,7 @@ RULES: list[tuple[dict[str, Any], Readiness, Verdict, tuple[str, ...], list[tupl
             Readiness.CAUTION,
             Verdict.PROCEED,
             ("screen.replacement.posterior", "screen.replacement.cleared"),
-            [
-                (AdjustmentKind.DROP_EXERCISES, ("ir-stretch", "er-stretch"), None, None),
-                CAP_60,
-                NOTE,
-            ],
+            [PRESS_FOR_PRY, forbid(*POSTERIOR), CAP_60, NOTE],
         )
         for approach in ("posterior", "unknown")
     ],
@@ -159,7 +213,7 @@ RULES: list[tuple[dict[str, Any], Readiness, Verdict, tuple[str, ...], list[tupl
         Readiness.CAUTION,
         Verdict.PROCEED,
         ("screen.fai",),
-        [CAP_60, (AdjustmentKind.DROP_EXERCISES, ("ir-stretch",), None, None)],
+        [CAP_60, forbid("passive-internal-rotation-stretch")],
     ),
     ({}, Readiness.CLEAR, Verdict.PROCEED, (), []),
 ]
@@ -181,7 +235,10 @@ def test_each_rule_alone(
     assert outcome.status is status
     assert outcome.rule_ids == rule_ids
     assert outcome.verdict is verdict
-    got = [(a.kind, a.exercise_ids, a.replacement, a.effort_percent) for a in outcome.adjustments]
+    got = [
+        (a.kind, a.exercise_ids, a.replacement, a.effort_percent, a.demands)
+        for a in outcome.adjustments
+    ]
     assert got == adjustments
     assert all(a.reason for a in outcome.adjustments)
     assert [a.rule_id for a in outcome.adjustments if a.kind is AdjustmentKind.BLOCK_SESSION] == (
@@ -233,7 +290,8 @@ def test_cautions_add_up_and_the_lowest_cap_wins() -> None:
     decision = outcome.decision()
     assert decision.effort_cap == 60
     assert not decision.blocked
-    dropped = {e for a in decision.adjustments for e in a.exercise_ids}
+    forbidden = forbidden_demands(decision.adjustments)
+    dropped = {e.id for e in LIBRARY.exercises.values() if e.demands & forbidden}
     assert set(IR_WORK) <= dropped
 
 
@@ -247,10 +305,16 @@ def test_a_clearance_lifts_only_the_flags_it_covers() -> None:
 def test_follow_ups_apply_only_after_a_yes() -> None:
     base = answers()
     assert [q.id for q in applicable_questions(FORM, base)] == TOP
-    with_yes = applicable_questions(FORM, answers(replacement=True))
-    assert {"replacement_side", "replacement_approach", "replacement_cleared"} <= {
-        q.id for q in with_yes
-    }
+    with_yes = {q.id for q in applicable_questions(FORM, answers(replacement=True))}
+    assert "replacement_side" in with_yes
+    assert not {"replacement_approach", "replacement_approach_left"} & with_yes
+    one = {q.id for q in applicable_questions(FORM, answers(**replacement("lateral", True)))}
+    assert {"replacement_approach", "replacement_cleared"} <= one
+    assert not {q for q in one if q.endswith(("_left", "_right"))}
+    both = {q.id for q in applicable_questions(FORM, answers(**both_hips(("a", 1), ("b", 1))))}
+    per_hip = {f"replacement_{k}_{side}" for k in ("approach", "cleared") for side in SIDES}
+    assert per_hip <= both
+    assert not {"replacement_approach", "replacement_cleared"} & both
     first = next_question(FORM, answers(replacement=True))
     assert first is not None
     assert first.id == "replacement_side"
@@ -285,6 +349,30 @@ def test_follow_ups_apply_only_after_a_yes() -> None:
             "after a yes to 'replacement'",
         ),
         (answers(clinician_cleared=True), "orphan", ("clinician_cleared",), "'cancer'"),
+        (
+            answers(**(replacement("posterior", True) | {"replacement_side": "both"})),
+            "orphan",
+            ("replacement_approach", "replacement_cleared"),
+            "after the answer 'left' or 'right' to 'replacement_side'",
+        ),
+        (
+            answers(**(replacement("posterior", True, side="both") | {"replacement_side": "left"})),
+            "orphan",
+            (
+                "replacement_approach_left",
+                "replacement_cleared_left",
+                "replacement_approach_right",
+                "replacement_cleared_right",
+            ),
+            "after the answer 'both'",
+        ),
+        (
+            answers(**both_hips(("posterior", True), ("anterior", True)))
+            | {"replacement_cleared_right": None},
+            "type",
+            ("replacement_cleared_right",),
+            "yes or no",
+        ),
         ({}, "missing", tuple(TOP), "no answer for 'trauma'"),
         (answers(pregnant=True), "missing", ("pregnancy_cleared",), "'pregnancy_cleared'"),
         (
@@ -356,6 +444,8 @@ def must_stop(given: dict[str, Any]) -> tuple[bool, bool]:
         (
             given.get("under_18_pain") is True,
             given.get("replacement_cleared") is False,
+            given.get("replacement_cleared_left") is False,
+            given.get("replacement_cleared_right") is False,
             given.get("pregnancy_cleared") is False,
         )
     )

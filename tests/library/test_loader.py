@@ -294,6 +294,7 @@ def root(tmp_path: Path) -> Path:
     copy = tmp_path / "library"
     copy.mkdir()
     shutil.copy(SHIPPED_ROOT / "sources.toml", copy / "sources.toml")
+    shutil.copy(SHIPPED_ROOT / "demands.toml", copy / "demands.toml")
     shutil.copytree(SHIPPED_ROOT / "exercises", copy / "exercises")
     shutil.copytree(SHIPPED_ROOT / "routines", copy / "routines")
     return copy
@@ -422,6 +423,38 @@ BROKEN = [
         'name = "   "',
         "90-90-setup",
         "name",
+    ),
+    (
+        "unknown-demand",
+        "exercises/active-er.toml",
+        '"lean-over-front-leg", "thigh',
+        '"lean-over-the-front-leg", "thigh',
+        "active-er",
+        "demands",
+    ),
+    (
+        "demand-listed-twice",
+        "exercises/er-press.toml",
+        'demands = ["loaded-end-range"]',
+        'demands = ["loaded-end-range", "loaded-end-range"]',
+        "er-press",
+        "demands",
+    ),
+    (
+        "demands-missing",
+        "exercises/90-90-setup.toml",
+        "demands = []\n",
+        "",
+        "90-90-setup",
+        "demands",
+    ),
+    (
+        "vocabulary-demand-twice",
+        "demands.toml",
+        'id = "loaded-end-range"',
+        'id = "hip-flexion-past-90"',
+        "hip-flexion-past-90",
+        "demand.5.id",
     ),
     (
         "cue-too-long",

@@ -38,6 +38,13 @@ EXPECTED_RULES = {
     "screen.replacement.not-cleared": FlagLevel.CLINICIAN,
     "screen.replacement.cleared": FlagLevel.CAUTION,
     "screen.replacement.posterior": FlagLevel.CAUTION,
+    # Both hips replaced: each hip is asked on its own and raises its own flag.
+    "screen.replacement.not-cleared-left": FlagLevel.CLINICIAN,
+    "screen.replacement.cleared-left": FlagLevel.CAUTION,
+    "screen.replacement.posterior-left": FlagLevel.CAUTION,
+    "screen.replacement.not-cleared-right": FlagLevel.CLINICIAN,
+    "screen.replacement.cleared-right": FlagLevel.CAUTION,
+    "screen.replacement.posterior-right": FlagLevel.CAUTION,
     "screen.pregnancy.not-cleared": FlagLevel.CLINICIAN,
     "screen.pregnancy.cleared": FlagLevel.CAUTION,
     "screen.fai": FlagLevel.CAUTION,
@@ -155,10 +162,10 @@ BROKEN = [
         'rule = "screen.fai"',
         'rule = "screen.urgent.trauma"',
         "fai",
-        "question.21.flag.0.rule",
+        "question.25.flag.0.rule",
         "used twice",
     ),
-    ('rule = "screen.fai"', 'rule = "fai"', "fai", "question.21.flag.0.rule", "pattern"),
+    ('rule = "screen.fai"', 'rule = "fai"', "fai", "question.25.flag.0.rule", "pattern"),
     ("max_age_days = 90", "max_age_days = 0", "readiness", "max_age_days", "1"),
 ]
 
@@ -196,13 +203,14 @@ def test_a_caution_without_adjustments_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_unknown_exercise_is_refused_only_against_the_library(tmp_path: Path) -> None:
-    path = write_copy(tmp_path, 'exercises = ["ir-stretch"]', 'exercises = ["ir-strech"]')
+    path = write_copy(tmp_path, 'replacement = "er-only-press"', 'replacement = "er-only-pres"')
     load_screening_from(path)  # Without the library there is nothing to check against.
     with pytest.raises(
-        LibraryError, match="'ir-strech', which the library does not hold"
+        LibraryError, match="'er-only-pres', which the library does not hold"
     ) as caught:
         load_screening_from(path, EXERCISES)
-    assert (caught.value.item_id, caught.value.field) == ("fai", "question.21.flag.0.adjust.1")
+    field = "question.12.flag.0.adjust.0"
+    assert (caught.value.item_id, caught.value.field) == ("groin_clicking", field)
 
 
 def test_invalid_toml_is_refused_with_the_file_name(tmp_path: Path) -> None:

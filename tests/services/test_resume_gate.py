@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from hipcoach import services
 from hipcoach.domain.compiler import CompileOptions
+from hipcoach.domain.demands import forbidden_demands, violations
 from hipcoach.domain.errors import HipcoachError
 from hipcoach.library.loader import load_library
 from hipcoach.player.events import Outcome, SegmentEnded
@@ -57,10 +58,14 @@ def test_any_stop_any_checkin_resumes_safely_at_a_moment_to_get_set(
         for segment in segments[:stop]:
             observer(SegmentEnded(segment, Outcome.COMPLETED, float(segment.duration), 0.0))
 
+        # What today's answers forbid, weighed before they are stored by the resume.
+        decision = checkins.readiness_decision(ctx, TODAY, pain_now, morning_after)
+        forbidden = forbidden_demands(decision.adjustments)
         resumed = starting.resume(ctx, TODAY, pain_now, morning_after)
 
         rest = resumed.timeline.segments[resumed.start_index :]
         assert resumed.start_index == stop
+        assert violations(rest, ctx.library, forbidden) == ()
         assert rest
         assert rest[0].kind.value not in WORK  # never restarts mid-hold
         # What was already played stays as it was.

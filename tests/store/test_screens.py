@@ -25,8 +25,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     | {
         "replacement": True,
         "replacement_side": "both",
-        "replacement_approach": "posterior",
-        "replacement_cleared": True,
+        "replacement_approach_left": "posterior",
+        "replacement_cleared_left": True,
+        "replacement_approach_right": "anterior",
+        "replacement_cleared_right": True,
     },
     "stop": NO | {"trauma": True, "pregnant": True, "pregnancy_cleared": False},
 }
@@ -41,6 +43,28 @@ def take(repo: ScreenRepository, profile_id: int, sample: str, at: datetime = T0
 def test_outcomes_survive_the_json_round_trip(sample: str) -> None:
     outcome = evaluate_screen(FORM, SAMPLES[sample])
     assert outcome_from_dict(outcome_to_dict(outcome)) == outcome
+
+
+def test_an_outcome_stored_before_demands_existed_still_reads() -> None:
+    # Version 1 of the screen dropped exercises by id and stored no "demands" key.
+    data = outcome_to_dict(evaluate_screen(FORM, SAMPLES["cleared-replacement"]))
+    data["form_version"] = 1
+    for item in data["adjustments"]:
+        del item["demands"]
+    data["adjustments"].append(
+        {
+            "rule_id": "screen.replacement.posterior",
+            "kind": "drop_exercises",
+            "reason": "Left out on the older screen.",
+            "exercise_ids": ["ir-stretch", "er-stretch"],
+            "replacement": None,
+            "effort_percent": None,
+        }
+    )
+    outcome = outcome_from_dict(data)
+    assert outcome.form_version == 1
+    assert outcome.adjustments[-1].exercise_ids == ("ir-stretch", "er-stretch")
+    assert all(a.demands == () for a in outcome.adjustments)
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES))

@@ -15,12 +15,14 @@ from hipcoach.cli.output import console, emit_json
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from hipcoach.domain.library import Library
     from hipcoach.domain.screening import ScreenForm
     from hipcoach.services.screening import ScreenStatus
     from hipcoach.store.screens import StoredScreen
 
 __all__ = ["ANSWER_OPTIONS", "app"]
 
+APPROACHES = ("anterior", "posterior", "lateral", "unknown")
 # One option per question in screening.toml: (question id, choices or () for yes/no, help).
 # Declared here rather than read from the file so `hipcoach --help` stays fast; a test
 # checks this table against the file, so the two cannot drift apart.
@@ -42,12 +44,13 @@ ANSWER_OPTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("under_18_pain", (), "(Under 18) hip or knee pain, or a limp."),
     ("replacement", (), "Had a hip replacement."),
     ("replacement_side", ("left", "right", "both"), "Which hip was replaced."),
-    (
-        "replacement_approach",
-        ("anterior", "posterior", "lateral", "unknown"),
-        "How the surgeon reached the joint.",
-    ),
-    ("replacement_cleared", (), "Surgeon or physio cleared 90/90 floor work."),
+    ("replacement_approach", APPROACHES, "How the surgeon reached the joint (one hip)."),
+    ("replacement_cleared", (), "Surgeon or physio cleared 90/90 floor work (one hip)."),
+    # Both hips replaced: each hip's approach and clearance, asked on their own.
+    ("replacement_approach_left", APPROACHES, "(Both hips) how the left hip was reached."),
+    ("replacement_cleared_left", (), "(Both hips) the left hip is cleared for 90/90 floor work."),
+    ("replacement_approach_right", APPROACHES, "(Both hips) how the right hip was reached."),
+    ("replacement_cleared_right", (), "(Both hips) the right hip is cleared for 90/90 work."),
     ("pregnant", (), "Pregnant."),
     ("pregnancy_cleared", (), "Midwife or doctor said exercise is fine in this pregnancy."),
     ("fai", (), "Told by a clinician you have hip impingement (FAI) or a labral tear."),
@@ -105,7 +108,7 @@ def screen_command(
         if show:
             if given or no_to_all:
                 raise HipcoachError("--show only shows the latest screen; it takes no answers")
-            _print_status(screening.screen_status(ctx, _today()), as_json)
+            _print_status(screening.screen_status(ctx, _today()), as_json, ctx.library)
             return
         form = screening.screening_form(ctx)
         if no_to_all:
@@ -115,9 +118,10 @@ def screen_command(
         stored = _take(ctx, given)
         status = screening.screen_status(ctx, _today())
     if as_json:
-        emit_json({**screening.screen_view(stored), "valid_until": str(status.valid_until)})
+        view = screening.screen_view(stored, ctx.library)
+        emit_json({**view, "valid_until": str(status.valid_until)})
         return
-    console().print(_panel(stored, status))
+    console().print(_panel(stored, status, ctx.library))
     console().print(NOT_CARE, style="dim")
 
 
@@ -219,13 +223,13 @@ def _flag_text(question_id: str) -> str:
     return f"{name} [{'|'.join(choices)}]" if choices else f"{name}/--no-{name[2:]}"
 
 
-def _print_status(status: ScreenStatus, as_json: bool) -> None:
+def _print_status(status: ScreenStatus, as_json: bool, library: Library) -> None:
     from hipcoach.services.screening import screen_view
 
     if as_json:
         emit_json(
             {
-                "latest": screen_view(status.latest) if status.latest else None,
+                "latest": screen_view(status.latest, library) if status.latest else None,
                 "due": status.due,
                 "why": status.why,
                 "valid_until": str(status.valid_until) if status.valid_until else None,
@@ -234,20 +238,28 @@ def _print_status(status: ScreenStatus, as_json: bool) -> None:
         return
     out = console()
     if status.latest is not None:
-        out.print(_panel(status.latest, status))
+        out.print(_panel(status.latest, status, library))
     due = "A new screen is due: run hipcoach screen." if status.due else "No screen is due."
     out.print(f"{status.why[0].upper()}{status.why[1:]}. {due}")
 
 
-def _panel(stored: StoredScreen, status: ScreenStatus) -> RenderableType:
+def _panel(stored: StoredScreen, status: ScreenStatus, library: Library) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    from hipcoach.domain.decisions import AdjustmentKind
+    from hipcoach.domain.decisions import Adjustment, AdjustmentKind
+    from hipcoach.services.checkins import describe
 
     outcome = stored.outcome
+
+    def change(a: Adjustment) -> str:
+        # Exercise names and plain words for the demands it leaves out.
+        if a.kind is AdjustmentKind.NOTE:
+            return a.reason
+        return "; ".join(describe(library, [a], alongside=outcome.adjustments))
+
     style = STATUS_STYLE[outcome.status.value]
     parts: list[RenderableType] = [Text(HEADLINE[outcome.status.value], style=f"bold {style}")]
 
@@ -271,7 +283,7 @@ def _panel(stored: StoredScreen, status: ScreenStatus) -> RenderableType:
     section(
         "What changes in your sessions",
         [
-            tagged(a.reason if a.kind is AdjustmentKind.NOTE else a.describe(), a.rule_id)
+            tagged(change(a) or a.describe(), a.rule_id)
             for a in outcome.adjustments
             if a.kind is not AdjustmentKind.BLOCK_SESSION
         ],
@@ -294,5 +306,5 @@ def screen_interactively(ctx: Any) -> StoredScreen:
     from hipcoach.services import screening
 
     stored = _take(ctx, _ask(screening.screening_form(ctx), {}, to_stderr=False))
-    console().print(_panel(stored, screening.screen_status(ctx, _today())))
+    console().print(_panel(stored, screening.screen_status(ctx, _today()), ctx.library))
     return stored

@@ -1,10 +1,17 @@
-"""Apply adjustments to a routine: drop or swap exercises, before it is compiled."""
+"""Apply adjustments to a routine before it is compiled: swap steps, leave out what is forbidden.
+
+What a rule forbids is a kind of movement (a demand, see hipcoach.domain.demands),
+so the filter reads each exercise's demands, never a list of exercise ids: an
+exercise added tomorrow that leans over the front leg is left out by the same
+rule that leaves out the ER hinge today.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind
+from hipcoach.domain.demands import forbidden_demands
 from hipcoach.domain.exercise import DoseMode
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine, RoutineStep
@@ -30,11 +37,15 @@ def _swap(step: RoutineStep, replacement: str, library: Library) -> RoutineStep:
 def adapt_routine(
     routine: Routine, adjustments: tuple[Adjustment, ...], library: Library
 ) -> Routine:
-    """The routine with every drop and substitution applied, in order.
+    """The routine with every substitution and drop applied, in order, then the demand filter.
 
-    A step left without anything before it cannot be `continuous`; the first
-    surviving step always starts cold. Consecutive duplicates that a swap
-    creates (the pry swapped for the press right after a press) merge into one.
+    Swaps come first so a rule can say "the press instead of the pry" and also
+    forbid what the pry does; then every step whose exercise makes a forbidden
+    demand goes, whichever rule or swap put it there. A step left without
+    anything before it cannot be `continuous`; the first surviving step always
+    starts cold, and a routine left with nothing but set-up positions is empty.
+    Consecutive duplicates that a swap creates (the pry swapped for
+    the press right after a press) merge into one.
     """
     steps = [
         s if s.origin is not None else replace(s, origin=n) for n, s in enumerate(routine.steps)
@@ -48,12 +59,16 @@ def adapt_routine(
                 _swap(s, adjustment.replacement, library) if s.exercise_id in targets else s
                 for s in steps
             ]
+    forbidden = forbidden_demands(adjustments)
+    if forbidden:
+        steps = [s for s in steps if not library.exercise(s.exercise_id).demands & forbidden]
     merged: list[RoutineStep] = []
     for step in steps:
         if merged and merged[-1].exercise_id == step.exercise_id:
             continue
         merged.append(step)
-    if not merged:
+    if all(library.exercise(s.exercise_id).dose.mode is DoseMode.POSITION for s in merged):
+        # Set-up positions with no work after them are no session: nothing is left to do.
         return replace(routine, steps=())
     first = merged[0]
     if first.continuous:

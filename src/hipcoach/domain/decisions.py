@@ -35,7 +35,8 @@ _RANK = {v: n for n, v in enumerate(Verdict)}
 class AdjustmentKind(StrEnum):
     """How a rule changes a session."""
 
-    DROP_EXERCISES = "drop_exercises"  # leave these exercises out
+    FORBID_DEMANDS = "forbid_demands"  # leave out every exercise making one of `demands`
+    DROP_EXERCISES = "drop_exercises"  # leave these exercises out (older stored decisions)
     SUBSTITUTE = "substitute"  # do `replacement` wherever `exercise_ids` stood
     CAP_EFFORT = "cap_effort"  # no contraction above `effort_percent`
     BLOCK_SESSION = "block_session"  # no session at all
@@ -53,9 +54,13 @@ class Adjustment:
     exercise_ids: tuple[str, ...] = ()
     replacement: str | None = None
     effort_percent: int | None = None
+    demands: tuple[str, ...] = ()  # FORBID_DEMANDS: ids from the demand vocabulary
 
     def describe(self) -> str:
         """The change in a few words, without the reason."""
+        if self.kind is AdjustmentKind.FORBID_DEMANDS:
+            # Without the vocabulary at hand the ids are the words ("lean-over-front-leg").
+            return "leaves out " + ", ".join(d.replace("-", " ") for d in self.demands)
         if self.kind is AdjustmentKind.DROP_EXERCISES:
             return "leaves out " + ", ".join(self.exercise_ids)
         if self.kind is AdjustmentKind.SUBSTITUTE:

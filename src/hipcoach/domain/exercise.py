@@ -68,6 +68,19 @@ class Sensation:
 
 
 @dataclass(frozen=True)
+class Demand:
+    """One kind of movement load on the hip, with the words a person reads for it.
+
+    The vocabulary is data (library/demands.toml); rules forbid demands, and
+    exercises say which they make (see hipcoach.domain.demands).
+    """
+
+    id: str
+    name: str  # short, reads after "leaves out": "leaning over the front leg"
+    meaning: str  # what it is, in a sentence or two
+
+
+@dataclass(frozen=True)
 class SourceArticle:
     """The article a movement or dose comes from."""
 
@@ -100,3 +113,6 @@ class Exercise:
     progressions: tuple[str, ...] = ()
     variant_of: str | None = None  # set on regressions: the exercise they make easier
     tags: tuple[str, ...] = ()
+    # What the movement asks of the hip (ids from library/demands.toml): the rules
+    # in force leave out any exercise that makes a demand they forbid.
+    demands: frozenset[str] = frozenset()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hipcoach.domain.errors import UnknownIdError
-from hipcoach.domain.exercise import Exercise
+from hipcoach.domain.exercise import Demand, Exercise
 from hipcoach.domain.routine import Routine
 
 
@@ -16,6 +16,8 @@ class Library:
 
     exercises: Mapping[str, Exercise]
     routines: Mapping[str, Routine]
+    # The movement-demand vocabulary (library/demands.toml), in the file's order.
+    demands: Mapping[str, Demand] = field(default_factory=dict)
 
     def exercise(self, exercise_id: str) -> Exercise:
         try:

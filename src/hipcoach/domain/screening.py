@@ -77,7 +77,11 @@ class ScreenFlag:
 
 @dataclass(frozen=True)
 class ScreenQuestion:
-    """One question, asked only when one of `follows` was answered yes (if any)."""
+    """One question, asked only when one of `follows` got one of the `follows_on` answers.
+
+    A plain follow-up comes after a yes; the per-hip questions follow a choice
+    ("both" hips replaced asks each hip on its own).
+    """
 
     id: str
     prompt: str
@@ -86,6 +90,18 @@ class ScreenQuestion:
     options: tuple[str, ...] = ()
     follows: tuple[str, ...] = ()
     flags: tuple[ScreenFlag, ...] = ()
+    follows_on: tuple[Answer, ...] = (True,)
+    # Answers from a screen older than `since_version`: `carries_from`'s answer stands for this.
+    carries_from: str | None = None
+    since_version: int | None = None
+
+    def opened_by(self, value: object) -> bool:
+        """Whether this answer to a question it follows makes this one apply."""
+        # `is` for booleans: 1 == True, and a stray 1 must not open a follow-up.
+        return any(
+            value is answer if isinstance(answer, bool) else value == answer
+            for answer in self.follows_on
+        )
 
     def accepts(self, value: object) -> bool:
         """Whether `value` is an answer of the right type for this question."""
@@ -194,7 +210,9 @@ class ScreenOutcome:
 
 
 def _applies(question: ScreenQuestion, given: Mapping[str, object], live: set[str]) -> bool:
-    return not question.follows or any(p in live and given.get(p) is True for p in question.follows)
+    return not question.follows or any(
+        p in live and question.opened_by(given.get(p)) for p in question.follows
+    )
 
 
 def applicable_questions(
@@ -240,11 +258,18 @@ def check_answers(form: ScreenForm, given: Mapping[str, object]) -> ScreenAnswer
     if orphans:
         parents = tuple(sorted({p for o in orphans for p in form.question(o).follows}))
         one = len(orphans) == 1
+        opening = [a for o in orphans for a in form.question(o).follows_on]
+        if all(a is True for a in opening):
+            after, fix = "a yes to", "answer yes there"
+        else:
+            said = ["yes" if a is True else "no" if a is False else str(a) for a in opening]
+            words = tuple(dict.fromkeys(said))
+            after, fix = f"the answer {_listed(words, 'or')} to", "give that answer there"
         raise ScreenAnswerError(
             "orphan",
             orphans,
-            f"{_listed(orphans)} appl{'ies' if one else 'y'} only after a yes to "
-            f"{_listed(parents, 'or')}: leave {'it' if one else 'them'} out, or answer yes there",
+            f"{_listed(orphans)} appl{'ies' if one else 'y'} only after {after} "
+            f"{_listed(parents, 'or')}: leave {'it' if one else 'them'} out, or {fix}",
         )
     missing = tuple(q.id for q in applicable if q.id not in given)
     if missing:
@@ -259,6 +284,29 @@ def check_answers(form: ScreenForm, given: Mapping[str, object]) -> ScreenAnswer
         assert isinstance(value, bool | str)  # accepts() checked it above
         items.append((q.id, value))
     return ScreenAnswers(tuple(items))
+
+
+def upgrade_answers(
+    form: ScreenForm, answers: Mapping[str, object], from_version: int
+) -> dict[str, object]:
+    """Answers given to an older version of the screen, in the shape this version asks.
+
+    A question added since (say, the per-hip approach) takes the answer of the one
+    it `carries_from`; answers that no longer apply then fall away. Answers to the
+    current version come back as they are.
+    """
+    given = dict(answers)
+    if from_version >= form.version:
+        return given
+    carried: set[str] = set()
+    for question in form.questions:
+        source = question.carries_from
+        newer = question.since_version is not None and from_version < question.since_version
+        if source and newer and question.id not in given and source in given:
+            given[question.id] = given[source]
+            carried |= {question.id, source}
+    live = {q.id for q in applicable_questions(form, given)}
+    return {k: v for k, v in given.items() if k in live or k not in carried}
 
 
 def evaluate_screen(

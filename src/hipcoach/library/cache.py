@@ -18,13 +18,18 @@ from pathlib import Path
 
 from hipcoach.domain.library import Library
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: exercises carry demands; the library its vocabulary
 
 
 def library_files(root: Path) -> list[Path]:
     """The files a library is loaded from; the screen, rules and goals live beside them."""
     return sorted(
-        [root / "sources.toml", *root.glob("exercises/*.toml"), *root.glob("routines/*.toml")]
+        [
+            root / "sources.toml",
+            root / "demands.toml",
+            *root.glob("exercises/*.toml"),
+            *root.glob("routines/*.toml"),
+        ]
     )
 
 

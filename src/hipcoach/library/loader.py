@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hipcoach.domain.errors import LibraryError
-from hipcoach.domain.exercise import DoseMode, Exercise, SourceArticle
+from hipcoach.domain.exercise import Demand, DoseMode, Exercise, SourceArticle
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine
 
@@ -57,6 +57,32 @@ def _load_sources(root: Path) -> dict[str, SourceArticle]:
     path = root / "sources.toml"
     parsed = _validate(SourcesFile, _read_toml(path, root), path, root)
     return {a.id: SourceArticle(a.id, a.title) for a in parsed.article}
+
+
+def _load_demands(root: Path) -> dict[str, Demand]:
+    """The movement-demand vocabulary: the only demand ids exercises and rules may use."""
+    from hipcoach.library.schema import DemandsFile
+
+    path = root / "demands.toml"
+    parsed = _validate(DemandsFile, _read_toml(path, root), path, root)
+    vocabulary: dict[str, Demand] = {}
+    for n, demand in enumerate(parsed.demand):
+        if demand.id in vocabulary:
+            raise LibraryError(
+                _display(path, root), demand.id, f"demand.{n}.id", "is defined twice"
+            )
+        vocabulary[demand.id] = demand.to_domain()
+    return vocabulary
+
+
+def unknown_demand(demands: list[str], vocabulary: dict[str, Demand] | None) -> str | None:
+    """A problem naming the first demand id the vocabulary lacks, or None when all are known."""
+    if vocabulary is None:
+        return None
+    for demand in demands:
+        if demand not in vocabulary:
+            return f"unknown demand '{demand}'; the demands are: {', '.join(vocabulary)}"
+    return None
 
 
 def _load_items(root: Path, folder: str, model: Any) -> list[tuple[Path, Any]]:
@@ -107,10 +133,14 @@ def _check_steps(routine: Routine, exercises: dict[str, Exercise], where: str) -
 
 
 def load_library_from(root: Path) -> Library:
-    """Load every file under `root` (sources.toml, exercises/, routines/) or raise LibraryError."""
+    """Load every file under `root` (sources.toml, demands.toml, exercises/, routines/).
+
+    Raises LibraryError naming the file, the item and the field on the first problem.
+    """
     from hipcoach.library.schema import ExerciseModel, RoutineModel
 
     sources = _load_sources(root)
+    demands = _load_demands(root)
     exercises: dict[str, Exercise] = {}
     exercise_files: dict[str, Path] = {}
     for path, parsed in _load_items(root, "exercises", ExerciseModel):
@@ -118,6 +148,9 @@ def load_library_from(root: Path) -> Library:
             raise LibraryError(
                 _display(path, root), parsed.id, "source", f"unknown article '{parsed.source}'"
             )
+        problem = unknown_demand(parsed.demands, demands)
+        if problem:
+            raise LibraryError(_display(path, root), parsed.id, "demands", problem)
         exercises[parsed.id] = parsed.to_domain(sources)
         exercise_files[parsed.id] = path
     routines: dict[str, Routine] = {}
@@ -135,7 +168,7 @@ def load_library_from(root: Path) -> Library:
         _check_steps(routine, exercises, where)
         routines[parsed.id] = routine
         routine_files[parsed.id] = path
-    library = Library(exercises=exercises, routines=routines)
+    library = Library(exercises=exercises, routines=routines, demands=demands)
     dangling = library.dangling_references()
     if dangling:
         owner, field, missing = dangling[0]

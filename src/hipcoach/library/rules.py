@@ -74,21 +74,32 @@ class InterludeModel(_Strict):
 
 
 class AdjustmentModel(_Strict):
+    # "no movement of this kind" is forbid_demands; drop_exercises stays for a
+    # single named exercise, never for a kind of movement.
     kind: Literal[
-        "drop_exercises", "substitute", "cap_effort", "block_session", "rest_then_retry", "note"
+        "forbid_demands",
+        "drop_exercises",
+        "substitute",
+        "cap_effort",
+        "block_session",
+        "rest_then_retry",
+        "note",
     ]
     exercises: list[ItemId] = []
     replacement: ItemId | None = None
     effort_percent: Annotated[int, Field(ge=10, le=100)] | None = None
+    demands: list[ItemId] = []
 
     @model_validator(mode="after")
     def _fields_fit_the_kind(self) -> AdjustmentModel:
         wants = {
+            "forbid_demands": {"demands"},
             "drop_exercises": {"exercises"},
             "substitute": {"exercises", "replacement"},
             "cap_effort": {"effort_percent"},
         }.get(self.kind, set())
-        given = {n for n in ("exercises", "replacement", "effort_percent") if getattr(self, n)}
+        fields = ("exercises", "replacement", "effort_percent", "demands")
+        given = {n for n in fields if getattr(self, n)}
         if wants - given:
             raise ValueError(f"'{self.kind}' needs " + " and ".join(sorted(wants - given)))
         if given - wants:
@@ -219,6 +230,7 @@ def _to_domain(parsed: RulesFile, where: str) -> RuleBook:
                 tuple(a.exercises),
                 a.replacement,
                 a.effort_percent,
+                tuple(a.demands),
             )
             for a in model.adjustment
         )
@@ -284,9 +296,31 @@ def load_rules_from(path: Path) -> RuleBook:
 
 
 def check_against(rules: RuleBook, library: Library, path: Path = RULES_FILE) -> None:
-    """Refuse a rule book that names an exercise the library does not hold."""
+    """Refuse a rule book that names an exercise or a demand the library does not hold.
+
+    A substitution's replacement must itself make none of the demands its own rule
+    forbids: a swap may not bring back what the rule leaves out.
+    """
     for rule in rules.rules.values():
+        forbidden = {d for a in rule.adjustments for d in a.demands}
         for n, adjustment in enumerate(rule.adjustments):
+            unknown = [d for d in adjustment.demands if d not in library.demands]
+            if unknown:
+                raise LibraryError(
+                    _display(path),
+                    rule.id,
+                    f"adjustment.{n}.demands",
+                    f"unknown demand '{unknown[0]}'; the demands are: {', '.join(library.demands)}",
+                )
+            replacement = library.exercises.get(adjustment.replacement or "")
+            if replacement is not None and replacement.demands & forbidden:
+                clash = sorted(replacement.demands & forbidden)
+                raise LibraryError(
+                    _display(path),
+                    rule.id,
+                    f"adjustment.{n}.replacement",
+                    f"'{replacement.id}' makes the demand '{clash[0]}' that this rule forbids",
+                )
             named = [*adjustment.exercise_ids]
             if adjustment.replacement:
                 named.append(adjustment.replacement)

@@ -19,6 +19,7 @@ from pydantic import (
 
 from hipcoach.domain.exercise import (
     Category,
+    Demand,
     Dose,
     DoseMode,
     Exercise,
@@ -127,6 +128,19 @@ class SourcesFile(_Strict):
     article: list[SourceModel] = Field(min_length=1)
 
 
+class DemandModel(_Strict):
+    id: ItemId
+    name: ShortText
+    meaning: Text
+
+    def to_domain(self) -> Demand:
+        return Demand(self.id, self.name, self.meaning)
+
+
+class DemandsFile(_Strict):
+    demand: list[DemandModel] = Field(min_length=1)
+
+
 class ExerciseModel(_Strict):
     id: ItemId
     name: ShortText
@@ -149,6 +163,16 @@ class ExerciseModel(_Strict):
     progressions: list[ItemId] = []
     variant_of: ItemId | None = None
     tags: list[ItemId] = []
+    # Required, even when empty: an exercise that never said what it asks of the
+    # hip would pass every rule that forbids a demand.
+    demands: list[ItemId]
+
+    @field_validator("demands")
+    @classmethod
+    def _demands_once(cls, demands: list[str]) -> list[str]:
+        if len(set(demands)) != len(demands):
+            raise ValueError("lists a demand twice")
+        return demands
 
     @field_validator("dose")
     @classmethod
@@ -190,6 +214,7 @@ class ExerciseModel(_Strict):
             progressions=tuple(self.progressions),
             variant_of=self.variant_of,
             tags=tuple(self.tags),
+            demands=frozenset(self.demands),
         )
 
 

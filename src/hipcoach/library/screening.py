@@ -1,13 +1,13 @@
 """Load and validate the readiness screen (screening.toml): all of it, or a LibraryError.
 
-A failure names the file, the question id and the field. Exercise ids that the
-screen's adjustments name must exist in the library: a rule that drops an
-exercise nobody has would change nothing and look safe.
+A failure names the file, the question id and the field. Exercise ids and
+movement demands that the screen's adjustments name must exist in the library:
+a rule that forbids a demand nobody has would change nothing and look safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +23,7 @@ from pydantic import (
 
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind
 from hipcoach.domain.errors import LibraryError
+from hipcoach.domain.library import Library
 from hipcoach.domain.screening import (
     Answer,
     FlagLevel,
@@ -52,21 +53,24 @@ class _Strict(BaseModel):
 
 class AdjustModel(_Strict):
     # Blocking is the stop levels' job and mid-session retries are not the screen's.
-    kind: Literal["drop_exercises", "substitute", "cap_effort", "note"]
+    # "No movement of this kind" is forbid_demands; drop_exercises names one exercise.
+    kind: Literal["forbid_demands", "drop_exercises", "substitute", "cap_effort", "note"]
     exercises: list[ExerciseId] = []
     replacement: ExerciseId | None = None
     effort_percent: Annotated[int, Field(ge=10, le=100)] | None = None
+    demands: list[ExerciseId] = []
     reason: Text | None = None
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> AdjustModel:
         wants = {
+            "forbid_demands": {"demands"},
             "drop_exercises": {"exercises"},
             "substitute": {"exercises", "replacement"},
             "cap_effort": {"effort_percent"},
             "note": {"reason"},
         }[self.kind]
-        for name in ("exercises", "replacement", "effort_percent"):
+        for name in ("exercises", "replacement", "effort_percent", "demands"):
             given = bool(getattr(self, name))
             if given != (name in wants):
                 need = "needs" if name in wants else "does not take"
@@ -83,6 +87,7 @@ class AdjustModel(_Strict):
             exercise_ids=tuple(self.exercises),
             replacement=self.replacement,
             effort_percent=self.effort_percent,
+            demands=tuple(self.demands),
         )
 
 
@@ -116,6 +121,13 @@ class QuestionModel(_Strict):
     help: Text
     options: list[QuestionId] = []
     follows: list[QuestionId] = []
+    # The answers to the question(s) it follows that make it apply: a yes unless
+    # given; a choice parent names its options ("both" asks the per-hip questions).
+    follows_on: list[QuestionId] = ["yes"]
+    # On screens taken before `since_version`, the answer to `carries_from` stands
+    # for this question, so an older screen still evaluates under today's rules.
+    carries_from: QuestionId | None = None
+    since_version: Annotated[int, Field(ge=2)] | None = None
     flag: list[FlagModel] = []
 
     @model_validator(mode="after")
@@ -137,6 +149,10 @@ class QuestionModel(_Strict):
         def answer(value: str) -> Answer:
             return value == "yes" if self.type == "yes_no" else value
 
+        def parent_answer(value: str) -> Answer:
+            # A yes/no parent's answers are booleans; a choice parent's are its options.
+            return {"yes": True, "no": False}.get(value, value)
+
         return ScreenQuestion(
             id=self.id,
             prompt=self.prompt,
@@ -144,6 +160,9 @@ class QuestionModel(_Strict):
             type=QuestionType(self.type),
             options=tuple(self.options),
             follows=tuple(self.follows),
+            follows_on=tuple(parent_answer(v) for v in self.follows_on),
+            carries_from=self.carries_from,
+            since_version=self.since_version,
             flags=tuple(
                 ScreenFlag(
                     rule_id=f.rule,
@@ -185,21 +204,60 @@ class ScreeningFile(_Strict):
     question: list[QuestionModel] = Field(min_length=1)
 
 
-def _check_links(parsed: ScreeningFile, where: str, exercise_ids: Collection[str] | None) -> None:
+def _answers_of(question: QuestionModel) -> list[str]:
+    return ["yes", "no"] if question.type == "yes_no" else question.options
+
+
+def _check_links(
+    parsed: ScreeningFile,
+    where: str,
+    exercise_ids: Collection[str] | None,
+    library: Library | None = None,
+) -> None:
     """Cross-field rules pydantic cannot see one question at a time."""
+    if exercise_ids is None and library is not None:
+        exercise_ids = library.exercises.keys()
     seen: dict[str, QuestionModel] = {}
     rules: set[str] = set()
     for n, q in enumerate(parsed.question):
         if q.id in seen:
             raise LibraryError(where, q.id, f"question.{n}.id", "is used by two questions")
         for parent in q.follows:
-            if parent not in seen or seen[parent].type != "yes_no":
+            if parent not in seen:
                 raise LibraryError(
                     where,
                     q.id,
                     f"question.{n}.follows",
-                    f"'{parent}' must be a yes_no question that comes earlier",
+                    f"'{parent}' must be a question that comes earlier",
                 )
+            wrong = [v for v in q.follows_on if v not in _answers_of(seen[parent])]
+            if wrong:
+                raise LibraryError(
+                    where,
+                    q.id,
+                    f"question.{n}.follows_on",
+                    f"'{parent}' is never answered '{wrong[0]}'; "
+                    f"its answers are {', '.join(_answers_of(seen[parent]))}",
+                )
+        if (q.carries_from is None) != (q.since_version is None):
+            raise LibraryError(
+                where, q.id, f"question.{n}.carries_from", "needs since_version, and the other way"
+            )
+        if q.since_version is not None and q.since_version > parsed.version:
+            raise LibraryError(
+                where,
+                q.id,
+                f"question.{n}.since_version",
+                f"is later than the screen's version {parsed.version}",
+            )
+        carried = seen.get(q.carries_from) if q.carries_from else None
+        if q.carries_from and (carried is None or carried.type != q.type):
+            raise LibraryError(
+                where,
+                q.id,
+                f"question.{n}.carries_from",
+                f"'{q.carries_from}' must be an earlier question of the same type",
+            )
         seen[q.id] = q
     for n, q in enumerate(parsed.question):
         for m, flag in enumerate(q.flag):
@@ -209,13 +267,17 @@ def _check_links(parsed: ScreeningFile, where: str, exercise_ids: Collection[str
             rules.add(flag.rule)
             clearance = seen.get(flag.unless) if flag.unless else None
             # The clearance must be asked whenever this flag can fire, or it never lifts it.
-            if flag.unless and (clearance is None or q.id not in clearance.follows):
+            asked = clearance is not None and q.id in clearance.follows
+            opens = set(clearance.follows_on) if clearance is not None else set()
+            if flag.unless and not (asked and set(flag.values) <= opens):
                 raise LibraryError(
                     where,
                     q.id,
                     f"{field}.unless",
-                    f"'{flag.unless}' must be a yes_no question that follows '{q.id}'",
+                    f"'{flag.unless}' must be a yes_no question that follows '{q.id}' "
+                    "on every answer that raises this flag",
                 )
+            forbidden = {d for a in flag.adjust for d in a.demands}
             for k, adjust in enumerate(flag.adjust):
                 named = [*adjust.exercises, *([adjust.replacement] if adjust.replacement else [])]
                 missing = [e for e in named if exercise_ids is not None and e not in exercise_ids]
@@ -226,6 +288,37 @@ def _check_links(parsed: ScreeningFile, where: str, exercise_ids: Collection[str
                         f"{field}.adjust.{k}",
                         f"names exercise '{missing[0]}', which the library does not hold",
                     )
+                if library is not None:
+                    _check_demands(adjust, forbidden, library, where, q.id, f"{field}.adjust.{k}")
+
+
+def _check_demands(
+    adjust: AdjustModel,
+    forbidden: set[str],
+    library: Library,
+    where: str,
+    question_id: str,
+    field: str,
+) -> None:
+    """Every demand is in the vocabulary, and a swap makes none its own flag forbids."""
+    vocabulary: Mapping[str, object] = library.demands
+    unknown = [d for d in adjust.demands if d not in vocabulary]
+    if unknown:
+        raise LibraryError(
+            where,
+            question_id,
+            f"{field}.demands",
+            f"unknown demand '{unknown[0]}'; the demands are: {', '.join(vocabulary)}",
+        )
+    replacement = library.exercises.get(adjust.replacement or "")
+    if replacement is not None and replacement.demands & forbidden:
+        clash = sorted(replacement.demands & forbidden)[0]
+        raise LibraryError(
+            where,
+            question_id,
+            f"{field}.replacement",
+            f"'{replacement.id}' makes the demand '{clash}' that this flag forbids",
+        )
 
 
 def _parse(path: Path) -> ScreeningFile:
@@ -256,10 +349,16 @@ def _parse(path: Path) -> ScreeningFile:
         raise LibraryError(path.name, item, field, problem) from exc
 
 
-def load_screening_from(path: Path, exercise_ids: Collection[str] | None = None) -> ScreenForm:
-    """Load one screening file, checking exercise ids against `exercise_ids` when given."""
+def load_screening_from(
+    path: Path, exercise_ids: Collection[str] | None = None, library: Library | None = None
+) -> ScreenForm:
+    """Load one screening file, checking what it names against the library when given.
+
+    `exercise_ids` checks exercise ids only; `library` checks them and every
+    movement demand too, and that a substitution obeys its own flag's demands.
+    """
     parsed = _parse(path)
-    _check_links(parsed, path.name, exercise_ids)
+    _check_links(parsed, path.name, exercise_ids, library)
     g = parsed.guidance
     return ScreenForm(
         id=parsed.id,
@@ -284,4 +383,4 @@ def load_screening(cache_dir: Path | None = None) -> ScreenForm:
     """
     from hipcoach.library.loader import load_library
 
-    return load_screening_from(SCREENING_FILE, load_library(cache_dir).exercises.keys())
+    return load_screening_from(SCREENING_FILE, library=load_library(cache_dir))

@@ -81,7 +81,7 @@ def begin_adapted_session(
         raise SessionStateError(f"no session today: {reasons}")
     timeline = compile_adapted(ctx.library, routine_id, options, decision.adjustments)
     if not timeline.segments:
-        raise InvalidOverrideError(f"today's changes leave nothing of routine '{routine_id}'")
+        raise InvalidOverrideError(_nothing_left(ctx.library, routine_id, decision))
     plan = {
         **options.to_dict(),
         ADJUSTMENTS: [adjustment_to_dict(a) for a in decision.adjustments],
@@ -99,6 +99,23 @@ def begin_adapted_session(
         started_at=datetime.now(UTC),
     )
     return ActiveSession(session_id, timeline, 0, resumed=False)
+
+
+def _nothing_left(library: Library, routine_id: str, decision: Decision) -> str:
+    """Why a routine has nothing left under today's changes, and which routines still do."""
+    leaving = [a.rule_id for a in decision.adjustments if a.demands or a.exercise_ids]
+    others = [
+        r
+        for r in sorted(library.routines)
+        if r != routine_id
+        and compile_adapted(library, r, CompileOptions(), decision.adjustments).segments
+    ]
+    message = f"today's changes leave nothing of routine '{routine_id}' but its set-up"
+    if leaving:
+        message += f" ({', '.join(dict.fromkeys(leaving))})"
+    if others:
+        message += f". Routines that still have work today: {', '.join(others)}"
+    return message
 
 
 @dataclass(frozen=True)

@@ -231,19 +231,35 @@ def decision_dict(library: Library, decision: Decision) -> dict[str, Any]:
 
 
 def describe(
-    library: Library, adjustments: Sequence[Adjustment], present: set[str] | None = None
+    library: Library,
+    adjustments: Sequence[Adjustment],
+    present: set[str] | None = None,
+    alongside: Sequence[Adjustment] = (),
 ) -> list[str]:
-    """The changes in words, with exercise names; `present` limits them to what is there."""
+    """The changes in words, with exercise names; `present` limits them to what is there.
+
+    `alongside` are other changes in force with these (to describe one at a time):
+    a step one of them swaps is said as the swap, not as left out.
+    """
 
     def names(ids: Sequence[str]) -> str:
         return ", ".join(library.exercises[i].name if i in library.exercises else i for i in ids)
 
     lines: list[str] = []
     caps: list[int] = []
+    # A step that a swap replaces is not "left out": the swap's own line says what it becomes.
+    swapped = {
+        i
+        for a in (*adjustments, *alongside)
+        if a.kind is AdjustmentKind.SUBSTITUTE
+        for i in a.exercise_ids
+    }
     for a in adjustments:
         ids = [i for i in a.exercise_ids if present is None or i in present]
         line = ""
-        if a.kind is AdjustmentKind.DROP_EXERCISES and ids:
+        if a.kind is AdjustmentKind.FORBID_DEMANDS:
+            line = _leaves_out(library, a.demands, present, swapped)
+        elif a.kind is AdjustmentKind.DROP_EXERCISES and ids:
             line = "no " + names(ids)
         elif a.kind is AdjustmentKind.SUBSTITUTE and ids and a.replacement:
             line = f"{names([a.replacement])} instead of {names(ids)}"
@@ -259,14 +275,45 @@ def describe(
     return lines
 
 
+def _leaves_out(
+    library: Library, demands: Sequence[str], present: set[str] | None, swapped: set[str]
+) -> str:
+    """'no Active ER hinge, 90/90 ER stretch (leaning over the front leg)', for what is there."""
+    from hipcoach.domain.demands import demand_names, exercises_with
+
+    among = [i for i in library.exercises if present is None or i in present]
+    hit = [e for e in exercises_with(library, demands, among) if e.id not in swapped]
+    if not hit:
+        return ""
+    # Name only the demands these exercises make: the reason behind each one left out.
+    made = {d for e in hit for d in e.demands} & set(demands)
+    names = ", ".join(e.name for e in hit)
+    return f"no {names} ({_or_list(demand_names(library.demands, made))})"
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) < 2 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def adjustment_to_dict(a: Adjustment) -> dict[str, Any]:
-    return {**asdict(a), "kind": a.kind.value, "exercise_ids": list(a.exercise_ids)}
+    return {
+        **asdict(a),
+        "kind": a.kind.value,
+        "exercise_ids": list(a.exercise_ids),
+        "demands": list(a.demands),
+    }
 
 
 def adjustments_from_dicts(items: Sequence[dict[str, Any]]) -> list[Adjustment]:
+    """Stored adjustments back as values; ones stored before demands existed read as before."""
     return [
         Adjustment(
-            **{**i, "kind": AdjustmentKind(i["kind"]), "exercise_ids": tuple(i["exercise_ids"])}
+            **{
+                **i,
+                "kind": AdjustmentKind(i["kind"]),
+                "exercise_ids": tuple(i["exercise_ids"]),
+                "demands": tuple(i.get("demands", ())),
+            }
         )
         for i in items
     ]

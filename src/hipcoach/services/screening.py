@@ -17,6 +17,7 @@ from hipcoach.domain.screening import screen_age_days, screen_due
 from hipcoach.services.context import Context
 
 if TYPE_CHECKING:
+    from hipcoach.domain.library import Library
     from hipcoach.domain.screening import ScreenForm
     from hipcoach.store.screens import ScreenRepository, StoredScreen
 
@@ -88,23 +89,53 @@ def screen_history(ctx: Context) -> list[StoredScreen]:
     return _repository(ctx).history(ctx.profile_id)
 
 
+def under_current_rules(ctx: Context, screen: StoredScreen | None) -> StoredScreen | None:
+    """A screen taken on an older version of the form, evaluated again by today's rules.
+
+    Its stored outcome is a snapshot of the rules then (an old posterior-approach
+    screen only left out two stretches); sessions must follow what the rules say
+    now. Its own answers are carried into the current questions; when they cannot
+    be, the old outcome stands and the screen is due again at once.
+    """
+    from dataclasses import replace
+
+    from hipcoach.domain.screening import ScreenAnswerError, evaluate_screen, upgrade_answers
+
+    if screen is None:
+        return None
+    form = screening_form(ctx)
+    if screen.outcome.form_version >= form.version:
+        return screen
+    try:
+        outcome = evaluate_screen(
+            form, upgrade_answers(form, screen.answers, screen.outcome.form_version)
+        )
+    except ScreenAnswerError:
+        return screen
+    return replace(screen, status=outcome.status, outcome=outcome)
+
+
 def screen_status(ctx: Context, today: date, new_report: bool = False) -> ScreenStatus:
     """Whether a screen is due on `today` (a local date), with the reason in words.
 
     `new_report` says the person has reported something new since the latest
     screen (for example a red flag in a check-in): the screen is due again at once.
     """
-    latest = latest_screen(ctx)
+    latest = under_current_rules(ctx, latest_screen(ctx))
     if latest is None:
         return ScreenStatus(None, True, "never screened", None)
     days = screen_age_days(latest.taken_at.astimezone(), today)
     valid = latest.outcome.valid_for_days
     until = latest.taken_at.astimezone().date() + timedelta(days=valid)
-    due = screen_due(latest.taken_at.astimezone(), today, valid, new_report)
+    # An old screen whose answers do not fit today's questions is due again at once.
+    stale = latest.outcome.form_version < screening_form(ctx).version
+    due = stale or screen_due(latest.taken_at.astimezone(), today, valid, new_report)
     ago = "today" if days == 0 else f"{days} day{'s' * (days != 1)} ago"
     why = f"last screen was {ago}"
     if new_report:
         why += "; something new was reported since"
+    elif stale:
+        why += "; the screen's questions have changed since"
     elif due:
         why += f" (a screen lasts {valid} days)"
     return ScreenStatus(latest, due, why, until)
@@ -123,15 +154,22 @@ def require_screen_allows_session(ctx: Context, today: date) -> Decision:
     return decision
 
 
-def screen_view(screen: StoredScreen) -> dict[str, Any]:
-    """A stored screen as JSON-ready values: the outcome, every reason, and the answers."""
+def screen_view(screen: StoredScreen, library: Library | None = None) -> dict[str, Any]:
+    """A stored screen as JSON-ready values: the outcome, every reason, and the answers.
+
+    With the library, each change names what it leaves out in plain words and
+    exercise names ("leaves out leaning over the front leg: Active ER hinge, ...").
+    """
+    from hipcoach.services.checkins import describe
     from hipcoach.store.screens import outcome_to_dict
 
     view: dict[str, Any] = {"id": screen.id, "taken_at": screen.taken_at.isoformat()}
     view.update(outcome_to_dict(screen.outcome))
     view["blocks_sessions"] = screen.outcome.decision().blocked
     for item, adjustment in zip(view["adjustments"], screen.outcome.adjustments, strict=True):
-        item["change"] = adjustment.describe()
+        others = screen.outcome.adjustments
+        named = describe(library, [adjustment], alongside=others) if library is not None else []
+        item["change"] = "; ".join(named) or adjustment.describe()
     view["answers"] = dict(screen.answers)
     return view
 

@@ -58,6 +58,7 @@ def outcome_to_dict(outcome: ScreenOutcome) -> dict[str, Any]:
                 "exercise_ids": list(a.exercise_ids),
                 "replacement": a.replacement,
                 "effort_percent": a.effort_percent,
+                "demands": list(a.demands),
             }
             for a in outcome.adjustments
         ],
@@ -82,6 +83,8 @@ def outcome_from_dict(data: Mapping[str, Any]) -> ScreenOutcome:
                 exercise_ids=tuple(a["exercise_ids"]),
                 replacement=a["replacement"],
                 effort_percent=a["effort_percent"],
+                # Screens stored before demands existed have none: they read as they were.
+                demands=tuple(a.get("demands", ())),
             )
             for a in data["adjustments"]
         ),

@@ -208,7 +208,7 @@ def _screen(
         "screen",
         form=screening_form(ctx),
         status=status,
-        latest=screen_view(status.latest) if status.latest else None,
+        latest=screen_view(status.latest, ctx.library) if status.latest else None,
         saved=saved,
         answers=answers or {},
         error=error,

@@ -457,6 +457,12 @@ def hostile_export(
     return doc, new_id
 
 
+def _form_version() -> int:
+    from hipcoach.library.screening import SCREENING_FILE, load_screening_from
+
+    return load_screening_from(SCREENING_FILE).version
+
+
 def _screen(put: Callable[..., str], taken_at: str, stop: bool) -> dict[str, Any]:
     """A caution screen (FAI) or a stop (a fall), every sentence and rule id replaced."""
     reason, rule = put("screens.outcome.reasons.reason"), put("screens.outcome.reasons.rule_id")
@@ -491,7 +497,9 @@ def _screen(put: Callable[..., str], taken_at: str, stop: bool) -> dict[str, Any
         "outcome": {
             "status": "stop" if stop else "caution",
             "verdict": "stop" if stop else "proceed",
-            "form_version": 1,
+            # The current form's version: an older screen is evaluated again by today's
+            # rules (services.screening.under_current_rules), which would replace these texts.
+            "form_version": _form_version(),
             "valid_for_days": 90,
             "reasons": [
                 {

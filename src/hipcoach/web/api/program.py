@@ -128,7 +128,9 @@ def _today(ctx: Ctx, day: dt.date) -> dict[str, Any]:
 
 @router.get("/screen/questions", summary="The readiness screen's questions", responses=errors())
 def screen_questions(ctx: Ctx) -> dict[str, Any]:
-    """Every question in the order asked; `follows` names the questions it follows up."""
+    """Every question in the order asked; `follows` names the questions it follows up and
+    `follows_on` the answers there that open it (true for a yes; "both" for the per-hip
+    questions after both hips were replaced)."""
     from hipcoach.services.screening import screening_form
 
     form = screening_form(ctx)
@@ -146,6 +148,7 @@ def screen_questions(ctx: Ctx) -> dict[str, Any]:
                 "type": q.type.value,
                 "options": list(q.options),
                 "follows": list(q.follows),
+                "follows_on": list(q.follows_on),
                 "expects": q.expects(),
             }
             for q in form.questions
@@ -180,7 +183,7 @@ def take_screen(ctx: Ctx, body: ScreenAnswers) -> dict[str, Any]:
         raise FieldError(f"{exc}. Nothing was stored.", f"answers.{first}".rstrip(".")) from None
     status = screening.screen_status(ctx, local_today())
     valid = str(status.valid_until) if status.valid_until else None
-    return {**screening.screen_view(stored), "valid_until": valid}
+    return {**screening.screen_view(stored, ctx.library), "valid_until": valid}
 
 
 @router.post(
@@ -292,5 +295,5 @@ def _status(ctx: Ctx, day: dt.date) -> dict[str, Any]:
         "why": status.why,
         "status": latest.outcome.status.value if latest else None,
         "valid_until": str(status.valid_until) if status.valid_until else None,
-        "latest": screen_view(latest) if latest else None,
+        "latest": screen_view(latest, ctx.library) if latest else None,
     }

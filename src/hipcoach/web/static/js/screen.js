@@ -1,20 +1,22 @@
-// The readiness screen: show a follow-up question only after a yes to a question it follows.
+// The readiness screen: show a follow-up question only after an answer that opens it: a yes
+// to a question it follows, or a choice ("both" hips replaced opens the per-hip questions).
 // Without this script every follow-up stays visible with a note, and the server keeps only
-// the answers a yes opened, so the form works either way.
+// the answers that opened them, so the form works either way.
 
 const form = document.querySelector(".screen-form");
 
-function answeredYes(id) {
+function answered(id) {
   const checked = form.querySelector(`input[name="${CSS.escape(id)}"]:checked`);
-  return checked !== null && checked.value === "yes";
+  return checked === null ? null : checked.value;
 }
 
 function isLive(fieldset) {
   const parents = (fieldset.dataset.follows || "").split(" ").filter(Boolean);
+  const opens = (fieldset.dataset.followsOn || "yes").split(" ").filter(Boolean);
   // A parent that is itself hidden cannot open its follow-ups.
   return parents.some((id) => {
     const parent = document.getElementById(`q-${id}`);
-    return answeredYes(id) && parent !== null && !parent.hidden;
+    return opens.includes(answered(id)) && parent !== null && !parent.hidden;
   });
 }
 
