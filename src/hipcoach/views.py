@@ -127,6 +127,7 @@ def history_row(row: Any) -> dict[str, Any]:
         "routine": row.routine_id,
         "routine_name": row.routine_name,
         "status": row.status,
+        "ended_by_rule": row.ended_by_rule,  # set when a rule ended it for safety
         "resumable": row.resumable,
         "segments_done": row.segments_done,
         "segments_completed": row.segments_completed,

@@ -108,6 +108,7 @@ class Case:
     sessions: tuple[SessionOutcome, ...] = ()
     flags: frozenset[Symptom] = frozenset()
     red_flags: tuple[str, ...] = ()
+    preferences: frozenset[str] = frozenset()
     verdict: Verdict = Verdict.PROCEED
     first: str = "pain.proceed"  # the deciding rule: first in precedence among those fired
     rules: set[str] = field(default_factory=set)  # every rule that fired (when given)
@@ -258,14 +259,43 @@ BEFORE_SESSION = {
         },
         cap=40,
     ),
+    "heels-closer kept by choice": Case(
+        preferences=frozenset({"heels-closer"}),
+        first="preference.heels-closer",
+        rules={"preference.heels-closer"},
+    ),
+    "heels-closer kept, and the knee rule's lifting is not said": Case(
+        preferences=frozenset({"heels-closer"}),
+        first="preference.heels-closer",
+        rules={"preference.heels-closer"},
+    ),
 }
+
+
+def _decide(case: Case, flags: ActiveFlags | None = None) -> Decision:
+    return decide_before_session(
+        RULES,
+        TODAY,
+        case.checkin,
+        history(*case.sessions),
+        flags if flags is not None else ActiveFlags(case.flags),
+        case.red_flags,
+        preferences=case.preferences,
+    )
+
+
+def test_a_kept_set_up_silences_the_knee_lifted_note() -> None:
+    case = BEFORE_SESSION["heels-closer kept, and the knee rule's lifting is not said"]
+    lifted = ActiveFlags(returning=frozenset({"symptom.knee.lifted"}))
+    assert "symptom.knee.lifted" in _decide(Case(), lifted).rule_ids
+    decision = _decide(case, lifted)
+    assert "symptom.knee.lifted" not in decision.rule_ids
+    assert decision.rule_ids == ("preference.heels-closer",)
 
 
 @pytest.mark.parametrize("case", BEFORE_SESSION.values(), ids=BEFORE_SESSION.keys())
 def test_before_session(case: Case) -> None:
-    decision = decide_before_session(
-        RULES, TODAY, case.checkin, history(*case.sessions), ActiveFlags(case.flags), case.red_flags
-    )
+    decision = _decide(case)
     assert decision.verdict is case.verdict
     assert decision.adjustments[0].rule_id == case.first
     if case.rules:
@@ -278,15 +308,7 @@ def test_before_session(case: Case) -> None:
 def test_every_rule_is_fired_by_some_case() -> None:
     fired: set[str] = set()
     for case in BEFORE_SESSION.values():
-        decision = decide_before_session(
-            RULES,
-            TODAY,
-            case.checkin,
-            history(*case.sessions),
-            ActiveFlags(case.flags),
-            case.red_flags,
-        )
-        fired.update(decision.rule_ids)
+        fired.update(_decide(case).rule_ids)
     for symptom in Symptom:
         for regressed in (False, True):
             fired.update(decide_symptom(RULES, symptom, ActiveFlags(regressed=regressed)).rule_ids)

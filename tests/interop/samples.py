@@ -12,8 +12,10 @@ from hipcoach.store import Journal
 from hipcoach.store.export import owned_tables
 from hipcoach.store.tables import (
     CheckinRow,
+    HoldRow,
     MeasurementRow,
     PlanRow,
+    PreferenceRow,
     QuestionnaireResponseRow,
     ScreenRow,
     SessionRow,
@@ -143,6 +145,48 @@ def populate(journal: Journal, profile: str = "alice") -> int:
                     "score": None,
                 },
             ],
+        )
+        conn.execute(
+            insert(HoldRow),
+            [
+                {
+                    "profile_id": pid,
+                    "kind": "warning-sign",
+                    "level": "clinician",
+                    "since": at(-50),
+                    "rule_ids_json": json.dumps(
+                        ["screen.clinician.numbness", "program.pause.red-flag"]
+                    ),
+                    "reasons_json": json.dumps(["numb leg", "a warning sign"]),
+                    "what_to_do": "See a clinician — bientôt.",
+                    "signs_json": json.dumps(["numbness"]),
+                    "lifted_at": at(-40),
+                    "lifted_how": "clearance",
+                    "cleared_by": "Dr Ngô",
+                    "cleared_on": date(2025, 3, 14),
+                    "clearance_note": "fine to train",
+                },
+                {
+                    "profile_id": pid,
+                    "kind": "regressions",
+                    "level": "clinician",
+                    "since": at(-20),
+                    "rule_ids_json": json.dumps(["program.pause.regressions"]),
+                    "reasons_json": json.dumps(["easier sessions twice in 7 days"]),
+                    "what_to_do": "Book a visit.",
+                    "signs_json": "[]",
+                    "lifted_at": None,
+                    "lifted_how": None,
+                    "cleared_by": None,
+                    "cleared_on": None,
+                    "clearance_note": None,
+                },
+            ],
+        )
+        conn.execute(
+            insert(PreferenceRow).values(
+                profile_id=pid, key="heels-closer", value="true", updated_at=at(-5)
+            )
         )
     return pid
 

@@ -20,6 +20,8 @@ from hipcoach.store import Journal, create_engine_for, migrate
 from hipcoach.store.export import DataImportError, dump_profile, owned_tables, restore_profile
 from hipcoach.store.tables import (
     CHECKIN_MOMENTS,
+    HOLD_KINDS,
+    HOLD_LEVELS,
     MEASURE_KINDS,
     MORNING_AFTER,
     PLAN_STATUSES,
@@ -88,6 +90,7 @@ def profile_records(draw: st.DrawFn) -> dict[str, Any]:
                 "updated_at": draw(moments),
                 "ended_at": draw(st.none() | moments),
                 "plan_id": draw(st.none() | st.sampled_from(plan_ids)) if plan_ids else None,
+                "ended_by_rule": draw(st.none() | _short(30)),
             }
         )
         for index in draw(st.lists(st.integers(0, 49), max_size=PER_KIND, unique=True)):
@@ -182,6 +185,33 @@ def profile_records(draw: st.DrawFn) -> dict[str, Any]:
                 "score": draw(st.none() | finite),
             }
             for _ in range(draw(st.integers(0, PER_KIND)))
+        ],
+        "holds": [
+            {
+                "id": next(ids),
+                "kind": draw(st.sampled_from(HOLD_KINDS)),
+                "level": draw(st.sampled_from(HOLD_LEVELS)),
+                "since": draw(moments),
+                "rule_ids_json": json.dumps(draw(st.lists(_short(30), min_size=n, max_size=n))),
+                "reasons_json": json.dumps(draw(st.lists(texts, min_size=n, max_size=n))),
+                "what_to_do": draw(texts),
+                "signs_json": json.dumps(draw(st.lists(_short(20), max_size=3))),
+                "lifted_at": draw(st.none() | moments),
+                "lifted_how": draw(st.none() | st.sampled_from(["clearance", "screen"])),
+                "cleared_by": draw(st.none() | _short(40)),
+                "cleared_on": draw(st.none() | st.dates(date(2000, 1, 1), date(2099, 12, 31))),
+                "clearance_note": draw(st.none() | texts),
+            }
+            for n in draw(st.lists(st.integers(1, 3), max_size=PER_KIND))
+        ],
+        "preferences": [
+            {
+                "id": next(ids),
+                "key": key,
+                "value": draw(_short(20)),
+                "updated_at": draw(moments),
+            }
+            for key in draw(st.lists(_short(20), max_size=PER_KIND, unique=True))
         ],
     }
 

@@ -31,8 +31,10 @@ def ctx(tmp_path: Path) -> Iterator[services.Context]:
         yield context
 
 
-def _brief(sid: str, hours: int, status: str, done: int, total: int) -> SessionBrief:
-    return SessionBrief(sid, NOW + timedelta(hours=hours), status, done, total)
+def _brief(
+    sid: str, hours: int, status: str, done: int, total: int, ended_by: str | None = None
+) -> SessionBrief:
+    return SessionBrief(sid, NOW + timedelta(hours=hours), status, done, total, ended_by)
 
 
 def test_the_assembly_passes_steps_and_a_safety_end_to_the_rules() -> None:
@@ -40,7 +42,7 @@ def test_the_assembly_passes_steps_and_a_safety_end_to_the_rules() -> None:
         (
             _brief("a", 0, "partial", 1, 20),
             _brief("b", 1, "completed", 20, 20),
-            _brief("c", 2, checkins.ENDED_FOR_SAFETY, 6, 20),
+            _brief("c", 2, "partial", 6, 20, "symptom.pinch-again"),
         ),
         (),
         (SymptomRecord(0, "c", 5, "pinch", NOW + timedelta(hours=2), "symptom.pinch-again", ""),),

@@ -34,6 +34,8 @@ def test_owned_tables_are_every_profile_table_parents_first() -> None:
         "symptom_events",
         "measurements",
         "questionnaire_responses",
+        "holds",
+        "preferences",
     }
     assert names.index("plans") < names.index("sessions") < names.index("segment_events")
     assert names.index("sessions") < names.index("checkins")
@@ -58,6 +60,8 @@ def test_dump_holds_every_row_of_the_profile_and_nothing_else(journal: Journal) 
         "symptom_events": 1,
         "measurements": 5,
         "questionnaire_responses": 2,
+        "holds": 2,
+        "preferences": 1,
     }
     session = next(s for s in dump["records"]["sessions"] if s["routine_id"] == "morning-pry")
     assert session["plan_id"] == dump["records"]["plans"][0]["id"]

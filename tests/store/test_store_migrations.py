@@ -33,6 +33,9 @@ TABLES = {
     # The server's own (0005): paired browsers and their one-time codes, no profile's data.
     "devices",
     "pairing_codes",
+    # 0006: clinical pauses with their clearances, and a person's preferences.
+    "holds",
+    "preferences",
 }
 
 
@@ -219,19 +222,66 @@ def test_upgrading_a_0004_journal_keeps_its_data_and_adds_empty_device_tables(
     try:
         _upgraded_to(engine, "0004")
         assert not {"devices", "pairing_codes"} & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            # Rows as a 0004 journal holds them, written in its own schema's terms.
+            connection.execute(
+                text("INSERT INTO profiles (id, name, created_at) VALUES (7, 'ana', :t)"),
+                {"t": "2026-11-01 07:00:00"},
+            )
+            _insert_old_session(connection, 7)
+            connection.execute(
+                text(
+                    "INSERT INTO segment_events (session_id, profile_id, segment_index, kind,"
+                    " exercise_id, side, outcome, planned_seconds, elapsed_seconds,"
+                    " recorded_at) VALUES ('s1', 7, 0, 'hold', 'x', 'left', 'completed', 10,"
+                    " 10.0, :t)"
+                ),
+                {"t": "2026-11-01 07:01:00"},
+            )
         journal = Journal(engine)
-        profile = journal.ensure_profile("ana")
-        session_id = start(journal, profile.id)
-        record(journal, session_id, 0)
-        before = (journal.history(profile.id), journal.data_version(profile.id))
+        before = journal.data_version(7)
         migrate(engine)
         assert current_revision(engine) == HEAD_REVISION
         # The counters' triggers came through the upgrade untouched, and still count.
-        assert (journal.history(profile.id), journal.data_version(profile.id)) == before
-        record(journal, session_id, 1)
-        assert journal.data_version(profile.id).segments == before[1].segments + 1
+        assert journal.data_version(7) == before
+        [row] = journal.history(7)
+        assert (row.segments_done, row.status, row.ended_by_rule) == (1, "partial", None)
+        record(journal, "s1", 1)
+        assert journal.data_version(7).segments == before.segments + 1
         with engine.connect() as connection:
-            for table in ("devices", "pairing_codes"):
+            for table in ("devices", "pairing_codes", "holds", "preferences"):
                 assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_0005_journal_adds_pauses_that_move_the_data_version(
+    database_url: str,
+) -> None:
+    """0006: the new tables count as records (page caches see a pause at once)."""
+    engine = create_engine_for(database_url)
+    try:
+        _upgraded_to(engine, "0005")
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO profiles (id, name, created_at) VALUES (7, 'ana', :t)"),
+                {"t": "2026-11-01 07:00:00"},
+            )
+            _insert_old_session(connection, 7)
+        migrate(engine)
+        journal = Journal(engine)
+        [row] = journal.history(7)
+        assert row.status == "partial"
+        assert row.ended_by_rule is None
+        before = journal.data_version(7).records
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO preferences (profile_id, key, value, updated_at)"
+                    " VALUES (7, 'heels-closer', 'true', :t)"
+                ),
+                {"t": "2026-11-02 07:00:00"},
+            )
+        assert journal.data_version(7).records == before + 1
     finally:
         engine.dispose()

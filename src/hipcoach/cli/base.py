@@ -86,6 +86,7 @@ COMMAND_MODULES = {
     "serve": "serve",
     "history": "session",
     "info": "session",
+    "preferences": "session",
     "start": "start",
 }
 # The order --help lists them in: the library, sessions, safety, programs, data, the server.

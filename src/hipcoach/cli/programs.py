@@ -119,13 +119,46 @@ def plan_pause_command(
 
 @plan_app.command("resume")
 def plan_resume_command() -> None:
-    """Resume a paused plan."""
+    """Resume a plan you paused (a clinical pause lifts only by a clearance or a new screen)."""
     from hipcoach import services
     from hipcoach.services.programs import set_plan_status
 
     with services.Context() as ctx:
         set_plan_status(ctx, "active")
     typer.echo("Plan resumed. hipcoach today shows the next session.")
+
+
+@plan_app.command("clear")
+def plan_clear_command(
+    by: str = typer.Option(
+        ..., "--by", metavar="WHO", help="Who cleared you: a name or a role ('my physio')."
+    ),
+    on: str | None = typer.Option(
+        None, "--on", metavar="YYYY-MM-DD", help="The day of the all-clear (default: today)."
+    ),
+    note: str | None = typer.Option(None, "--note", help="What they said (up to 500 characters)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Record a clinician's all-clear: it lifts a pause from a warning sign or easier sessions."""
+    from hipcoach import services
+    from hipcoach.services.holds import record_clearance
+    from hipcoach.services.programs import local_today
+
+    with services.Context() as ctx:
+        result = record_clearance(ctx, by, _date(on, "--on"), note, local_today())
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    c = result.clearance
+    typer.echo(f"Recorded: cleared by {c.by} on {c.on:%a %Y-%m-%d}.")
+    for hold in result.lifted:
+        typer.echo(
+            f"  Lifted the pause of {hold.since.astimezone():%Y-%m-%d}: {', '.join(hold.rule_ids)}"
+        )
+    if result.still:
+        typer.echo("Still paused: your latest screen says stop; a new screen lifts that.")
+    else:
+        typer.echo("Sessions can start again. hipcoach today shows the next one.")
 
 
 @plan_app.command("ics")
@@ -168,9 +201,13 @@ def _print_plan(view: PlanView) -> None:
     from rich.table import Table
 
     from hipcoach.domain.planning import WEEKDAY_NAMES
+    from hipcoach.services.holds import pause_lines
 
     plan, goal = view.plan, view.plan.goal
-    status = plan.status + (f" ({plan.status_reason})" if plan.status_reason else "")
+    reason = plan.status_reason if plan.status == "paused" else None
+    if view.holds:
+        reason = "for your safety" + (f"; also by you: {reason}" if reason else "")
+    status = view.status + (f" ({reason})" if reason else "")
     at = f" at {plan.time:%H:%M}" if plan.time else ""
     lines = [
         f"Plan {plan.id}: {goal.name} ({goal.id}), {status}",
@@ -185,6 +222,8 @@ def _print_plan(view: PlanView) -> None:
         f"Done {a.done} of {_count(a.due, 'session')} due so far{share}, {a.bonus} bonus; "
         f"streak: {_count(a.streak.current, 'planned session')} in a row (best {a.streak.best})"
     )
+    for hold in view.holds:
+        lines += pause_lines(hold)
     for line in lines:
         typer.echo(line)
     table = Table(title_justify="left")
@@ -261,8 +300,11 @@ def _unblock_hint(blockers: tuple[tuple[str, str], ...]) -> str:
         return "resume the plan with hipcoach plan resume when you are ready."
     if "screen.needed" in ids:
         return "take the readiness screen: hipcoach screen (about a minute)."
+    if any(i.startswith("program.pause") for i in ids):
+        return (
+            "a clinician's all-clear, recorded with hipcoach plan clear --by WHO "
+            "(or a new screen that no longer says stop)."
+        )
     if any(i.startswith("screen.") for i in ids):
         return "a clinician's all-clear, then hipcoach screen again."
-    if any(i.startswith("program.pause") for i in ids):
-        return "a clinician's all-clear; the reasons above say what to look out for."
     return "the reasons above; check in again once the hip has settled."

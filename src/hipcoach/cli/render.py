@@ -171,7 +171,11 @@ def history_table(rows: Sequence[HistoryRow]) -> Table:
     table.add_column("time", justify="right")
     for row in rows:
         local: datetime = row.started_at.astimezone()
-        status = Text(row.status, style="green" if row.status == "completed" else "yellow")
+        style = {"completed": "green", "ended_for_safety": "red"}.get(row.status, "yellow")
+        words = "ended for safety" if row.ended_by_rule else row.status
+        status = Text(words, style=style)
+        if row.ended_by_rule:
+            status.append(f" ({row.ended_by_rule})", style="dim")
         if row.resumable:
             status.append(" (resumable)", style="dim")
         table.add_row(

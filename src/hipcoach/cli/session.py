@@ -23,14 +23,47 @@ def history_command(
 
     with services.Context() as ctx:
         rows = services.history(ctx, limit)
+        why = services.safety_reasons(ctx, rows)
     if as_json:
         from hipcoach.views import history_row
 
-        emit_json([history_row(r) for r in rows])
+        emit_json([history_row(r) | {"ended_why": why.get(r.session_id)} for r in rows])
         return
     from hipcoach.cli.render import history_table
 
     console().print(history_table(rows))
+    for row in rows:
+        if row.session_id in why:
+            day = row.started_at.astimezone().strftime("%a %d %b %H:%M")
+            typer.echo(f"{day} ended for safety: {why[row.session_id]} [{row.ended_by_rule}]")
+
+
+@app.command("preferences")
+def preferences_command(
+    heels_closer: bool | None = typer.Option(
+        None,
+        "--heels-closer/--usual-setup",
+        help="Keep the heels-closer 90/90 set-up in every session, or go back to the usual one.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Show or change your own choices (the set-up you sit in); the rules apply them."""
+    from hipcoach import services
+    from hipcoach.services.preferences import choose, preferences_dict
+
+    with services.Context() as ctx:
+        if heels_closer is not None:
+            choose(ctx, "heels-closer", heels_closer)
+        shown = preferences_dict(ctx)
+    if as_json:
+        emit_json(shown)
+        return
+    if shown["heels_closer"]:
+        typer.echo("Set-up: heels closer, in every session (rule preference.heels-closer).")
+        typer.echo("hipcoach preferences --usual-setup goes back to the usual 90/90.")
+    else:
+        typer.echo("Set-up: the usual 90/90, knees at about a right angle.")
+        typer.echo("hipcoach preferences --heels-closer keeps the heels-closer set-up instead.")
 
 
 @app.command("info")

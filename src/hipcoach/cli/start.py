@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hipcoach.cli.base import app
+from hipcoach.cli.checkins import WarningSignOption
 from hipcoach.cli.options import (
     DoseOption,
     GetReadyOption,
@@ -62,6 +63,7 @@ def start_command(
     effort: int | None = typer.Option(
         None, "--effort", help="Check-out: how hard it felt, 0 (easy) to 10 (all out)."
     ),
+    warning_sign: list[str] | None = WarningSignOption,
     sides: str | None = SidesOption,
     hold: int | None = HoldOption,
     rounds: int | None = RoundsOption,
@@ -78,7 +80,7 @@ def start_command(
     After it: pain and effort. Every question can be given as an option instead.
     """
     from hipcoach import services
-    from hipcoach.cli.checkins import ask_after, ask_checkin, interactive
+    from hipcoach.cli.checkins import ask_after, ask_checkin, ask_warning_signs, interactive
     from hipcoach.domain.errors import HipcoachError
     from hipcoach.services import checkins, starting
     from hipcoach.services.programs import local_today
@@ -86,9 +88,13 @@ def start_command(
     if resume and new:
         raise HipcoachError("--resume and --new contradict each other; give one")
     _check_answers(pain_now, morning_after, pain_after, effort)
+    signs = list(warning_sign or [])
     out = console()
     with services.Context() as ctx:
         today = local_today()
+        from hipcoach.services.holds import check_signs
+
+        signs = list(check_signs(ctx, signs))  # a typo costs nothing: checked before all else
         options = build_options(sides, hold, rounds, reps, rest, get_ready, dose)
         if routine_id is not None and not resume:
             # Compile (and so validate) before asking anything or writing to the journal.
@@ -100,16 +106,18 @@ def start_command(
             # The same gate as a new session: the screen, today's check-in, the plan.
             if pain_now is None and morning_after is None and interactive():
                 pain_now, morning_after = ask_checkin(first_session=False)
-            active = starting.resume(ctx, today, pain_now, morning_after)
+                signs = signs or ask_warning_signs(ctx)
+            active = starting.resume(ctx, today, pain_now, morning_after, signs)
             _say_resumed(ctx, active, out)
         else:
             if pain_now is None and morning_after is None and interactive():
                 # Nobody wakes up "after the last session" before their first one.
                 first = not ctx.journal.history(ctx.profile_id, limit=1)
                 pain_now, morning_after = ask_checkin(first_session=first)
+                signs = signs or ask_warning_signs(ctx)
             try:
                 prepared = starting.prepare(
-                    ctx, today, routine_id, options, pain_now, morning_after
+                    ctx, today, routine_id, options, pain_now, morning_after, signs
                 )
             except starting.SessionRefusedError:
                 # The answers that stopped today's session still count for the next.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import date, time
+from dataclasses import dataclass, replace
+from datetime import date, time, timedelta
 
 from hipcoach.domain.adapt import adapt_routine
 from hipcoach.domain.compiler import CompileOptions
@@ -32,6 +32,8 @@ from hipcoach.domain.goals import (
 )
 from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine
+from hipcoach.domain.rulebook import RuleBook
+from hipcoach.domain.rules import CheckinBefore, SessionHistory, as_signal, progression_signal
 
 # The goal and plan values are part of the planner's surface too.
 __all__ = [
@@ -46,12 +48,14 @@ __all__ = [
     "PlannedSession",
     "ProgressionLevel",
     "TodaySession",
+    "WeekSignals",
     "build_schedule",
     "current_level",
     "make_plan",
     "parse_time",
     "parse_weekdays",
     "today_session",
+    "week_signals",
 ]
 
 
@@ -65,20 +69,81 @@ class LevelChoice:
     history: tuple[tuple[int, int, str], ...] = ()  # (week, index, reason)
 
 
+@dataclass(frozen=True)
+class WeekSignals:
+    """The check-in signal of each finished week, and the weeks whose step up still waits
+    for the report on the morning after their last session."""
+
+    verdicts: Mapping[int, Verdict]
+    waiting: frozenset[int] = frozenset()
+
+
+def week_signals(
+    rules: RuleBook,
+    plan: Plan,
+    history: SessionHistory,
+    today: date,
+    opening: Decision | None = None,
+    reported: bool = False,
+) -> WeekSignals:
+    """The check-in signal of every week that ended before `today`, for `current_level`.
+
+    A session is judged by the morning after it too, and the morning after a week's last
+    session is only reported at the check-in that opens the next week. So a week's signal is
+    what the rules say at that check-in: the week's sessions with every next-morning report
+    in, and the check-in's own pain now (`progression_signal`). Once a session after the week
+    is stored, the check-in is read from it; until then `opening` (today's decision from the
+    check-in, when one is at hand) is that check-in, so the first session of a new week
+    already plays the new week's level, and every later one of that week plays the same.
+    With neither, the signal is the rules' say at the week's end.
+
+    A week whose sessions carry no pain rating after them gets no signal at all, so the plan
+    can say "no check-ins" rather than "hold". A week still waits when no report on the
+    morning after its last session is stored or (`reported`) in today's check-in, and nothing
+    else decides it. `history` is oldest first; sessions after `today` are not looked at.
+    """
+    verdicts: dict[int, Verdict] = {}
+    waiting: set[int] = set()
+    for week in range(1, plan.weeks + 1):
+        end = plan.start + timedelta(days=7 * week - 1)
+        if end >= today:
+            break
+        begin = end - timedelta(days=6)
+        sessions = tuple(s for s in history.sessions if s.day <= end)
+        if not any(s.pain_after is not None for s in sessions if s.day >= begin):
+            continue
+        within = SessionHistory(sessions)
+        later = next((s for s in history.sessions if end < s.day <= today), None)
+        if later is not None:
+            checkin = CheckinBefore(pain_now=later.pain_before)
+            verdicts[week] = progression_signal(rules, within, today=later.day, checkin=checkin)
+            continue
+        if opening is not None:
+            verdicts[week] = as_signal(opening)
+        else:
+            verdicts[week] = progression_signal(rules, within, today=end)
+        unknown = sessions[-1].morning_after is None and not (opening is not None and reported)
+        if unknown and verdicts[week] is Verdict.HOLD:
+            waiting.add(week)
+    return WeekSignals(verdicts, frozenset(waiting))
+
+
 def current_level(
     plan: Plan,
     done_dates: Collection[date],
     verdicts: Mapping[int, Verdict],
     today: date,
     names: Mapping[str, str] | None = None,
+    waiting: Collection[int] = (),
 ) -> LevelChoice:
     """The level for the week holding `today`, walked week by week from level 1.
 
-    `verdicts[w]` is the check-in signal at the end of week w (the rules
-    engine's progression_signal); a missing week means no check-ins. A week
-    climbs one level only when the week before met the goal's adherence bar
-    AND its signal was PROGRESS; REGRESS (or anything that pauses) steps back
-    one; anything else holds. Never above the top, never below the first.
+    `verdicts[w]` is the check-in signal for week w, taken at the check-in after it
+    (`week_signals`); a missing week means no check-ins. A week climbs one level only
+    when the week before met the goal's adherence bar AND its signal was PROGRESS;
+    REGRESS (or anything that pauses) steps back one; anything else holds, and a week in
+    `waiting` says its step up waits for the report on its last session's next morning.
+    Never above the top, never below the first.
     """
     goal = plan.goal
     top = len(goal.levels) - 1
@@ -119,6 +184,11 @@ def current_level(
                 why = f"{tally} (a step up needs {need})"
             elif verdict is None:
                 why = f"no check-ins were recorded {when}"
+            elif week - 1 in waiting:
+                why = (
+                    f"{tally}, and a step up waits for how the hip felt the morning after "
+                    "the last of them (the check-in before your next session asks)"
+                )
             else:
                 why = f"{when} your check-ins said to keep the dose"
             reason = f"week {week}: stays at {level_text(index)} because {why}"
@@ -176,6 +246,38 @@ def _status_line(
     return None
 
 
+def _lowest_cap(level: ProgressionLevel, adjustments: Collection[Adjustment]) -> int | None:
+    """The one effort limit a planned session plays: the lowest of the level's and the rules'."""
+    caps = [c for c in (level.effort_cap, *(a.effort_percent for a in adjustments)) if c]
+    return min(caps) if caps else None
+
+
+def _within_cap(adjustments: tuple[Adjustment, ...], cap: int | None) -> tuple[Adjustment, ...]:
+    """The adjustments as they hold under `cap`: a rule's looser cap changes nothing today.
+
+    Said as it stands, such a cap ("effort up to 80%") would contradict the lower one the
+    session plays (the level's 60%), so it becomes a note, and the rule's reason says which
+    limit holds. Caps at `cap` itself stay: they are the limit.
+    """
+    if cap is None:
+        return adjustments
+    loose = {
+        a.rule_id
+        for a in adjustments
+        if a.kind is AdjustmentKind.CAP_EFFORT and (a.effort_percent or 0) > cap
+    }
+    return tuple(_held(a, cap) if a.rule_id in loose else a for a in adjustments)
+
+
+def _held(adjustment: Adjustment, cap: int) -> Adjustment:
+    """One of a rule's changes when a lower cap than the rule's holds (every change of the
+    rule says so, so its reason stays one line)."""
+    reason = f"{adjustment.reason} A lower limit holds today: effort up to {cap}%."
+    if adjustment.kind is AdjustmentKind.CAP_EFFORT:
+        return replace(adjustment, kind=AdjustmentKind.NOTE, effort_percent=None, reason=reason)
+    return replace(adjustment, reason=reason)
+
+
 def today_session(
     plan: Plan,
     today: date,
@@ -190,6 +292,8 @@ def today_session(
     A blocking screen or readiness decision (or a paused plan) blocks the day,
     whatever the calendar says. Drops and substitutions are applied to the
     routine; the level's per-exercise doses follow only exercises still in it.
+    The session plays one effort cap, the lowest of the level's and every rule's; a
+    rule's looser cap is kept as a note, so nothing says a limit the cues do not.
     """
     goal = plan.goal
     upcoming = _next_session(plan, today)
@@ -197,30 +301,31 @@ def today_session(
     explanation = [status] if status else []
     rest_day = any(rule in ("plan.rest-day", "plan.finished") for rule, _ in explanation)
     blockers = [line for line in explanation if line[0] == "plan.paused"]
-    adjustments = list(goal.adjustments)
-    for source, decision in (("screen", screen), ("readiness", readiness)):
-        if decision is None:
-            continue
-        adjustments.extend(decision.adjustments)
-        lines = [(a.rule_id, a.reason) for a in decision.adjustments]
+    chosen = goal.levels[level.index]
+    decisions = [(n, d) for n, d in (("screen", screen), ("readiness", readiness)) if d is not None]
+    # One effort limit, worked out before anything is said, so the changes and the
+    # explanation say the limit the session plays.
+    every = [*goal.adjustments, *(a for _, d in decisions for a in d.adjustments)]
+    cap = _lowest_cap(chosen, every)
+    adjustments = list(_within_cap(goal.adjustments, cap))
+    for source, decision in decisions:
+        changes = _within_cap(decision.adjustments, cap)
+        adjustments.extend(changes)
+        lines = [(a.rule_id, a.reason) for a in changes]
         if decision.blocked:
             stops = [
-                (a.rule_id, a.reason)
-                for a in decision.adjustments
-                if a.kind is AdjustmentKind.BLOCK_SESSION
+                (a.rule_id, a.reason) for a in changes if a.kind is AdjustmentKind.BLOCK_SESSION
             ]
             blockers.extend(stops or lines or [(f"{source}.{decision.verdict}", "No session.")])
         explanation.extend(lines)
-    explanation.extend((a.rule_id, a.reason) for a in goal.adjustments)
-    chosen = goal.levels[level.index]
+    explanation.extend((a.rule_id, a.reason) for a in adjustments[: len(goal.adjustments)])
     explanation.append(("plan.level", level.reason))
     routine = adapt_routine(library.routine(goal.routine_id), tuple(adjustments), library)
     used = {step.exercise_id for step in routine.steps}
-    caps = [c for c in (chosen.effort_cap, *(a.effort_percent for a in adjustments)) if c]
     options = CompileOptions(
         dose=chosen.options().dose,
         per_exercise={k: v for k, v in chosen.per_exercise.items() if k in used},
-        effort_cap=min(caps) if caps else None,
+        effort_cap=cap,
     )
     if not routine.steps:
         blockers.append(("plan.nothing-left", "The changes above leave no exercise to do."))

@@ -53,6 +53,7 @@ __all__ = [
     "SessionHistory",
     "SessionOutcome",
     "Symptom",
+    "as_signal",
     "check_scale",
     "decide_before_session",
     "decide_symptom",
@@ -75,6 +76,8 @@ REGRESS_WORSE = "pain.regress.worse-morning"
 HOLD = "pain.hold"
 PROGRESS = "pain.progress"
 PROCEED = "pain.proceed"
+HEELS_CLOSER = "preference.heels-closer"  # the person keeps the heels-closer set-up
+KNEE_LIFTED = "symptom.knee.lifted"
 CONDITION_RULES = (
     RED_FLAG,
     PAUSE_REGRESSIONS,
@@ -83,7 +86,10 @@ CONDITION_RULES = (
     HOLD,
     PROGRESS,
     PROCEED,
+    HEELS_CLOSER,
 )
+# The person's own choices a rule reads (stored as preferences, see services.preferences).
+PREFERENCES = ("heels-closer",)
 
 
 # ---- what the engine reads ---------------------------------------------------------------
@@ -183,11 +189,17 @@ def is_regression(rules: RuleBook, session: SessionOutcome) -> bool:
 
 
 def regression_days(
-    rules: RuleBook, history: SessionHistory, today: date, checkin: CheckinBefore | None = None
+    rules: RuleBook,
+    history: SessionHistory,
+    today: date,
+    checkin: CheckinBefore | None = None,
+    after: date | None = None,
 ) -> tuple[date, ...]:
     """Days within the window on which the hip needed an easier session (today included).
 
     Counted by day, so one bad day that fires two rules is still one regression.
+    Days up to `after` (the day a clinician's clearance lifted a pause) are
+    already answered: they do not count again.
     """
     checkin = checkin or CheckinBefore()
     window = timedelta(days=rules.limits.regression_window_days)
@@ -195,7 +207,9 @@ def regression_days(
     days = {
         s.day
         for s in merged.sessions
-        if today - window < s.day <= today and is_regression(rules, s)
+        if today - window < s.day <= today
+        and (after is None or s.day > after)
+        and is_regression(rules, s)
     }
     if _above(checkin.pain_now, rules.limits.pain_acceptable_max):
         days.add(today)
@@ -300,22 +314,44 @@ def decide_before_session(
     history: SessionHistory,
     flags: ActiveFlags | None = None,
     red_flags: Sequence[str] = (),
+    holds: Sequence[Decision] = (),
+    regressions_after: date | None = None,
+    preferences: frozenset[str] = frozenset(),
 ) -> Decision:
-    """What today's session should be, from the check-in, recent sessions and active symptoms."""
+    """What today's session should be, from the check-in, recent sessions and active symptoms.
+
+    `holds` are the clinical pauses in force (domain.holds, as decisions): each
+    blocks the session with its own rules and reasons, listed first, until it
+    is lifted. Easier sessions up to `regressions_after` do not count again.
+    """
     flags = derive_flags(rules, history) if flags is None else flags
     decisions = []
     if red_flags:
         decisions.append(rules.rule(RED_FLAG).decision(", ".join(red_flags)))
-    days = regression_days(rules, history, today, checkin)
+    days = regression_days(rules, history, today, checkin, after=regressions_after)
     if len(days) >= rules.limits.pause_after_regressions:
         listed = ", ".join(d.isoformat() for d in days)
         decisions.append(rules.rule(PAUSE_REGRESSIONS).decision(f"on {listed}"))
     decisions += [rules.rule(r).decision() for r in _pain_rules(rules, checkin, history)]
     decisions += [rules.symptom_rule(s).decision() for s in sorted(flags.symptoms)]
-    decisions += [rules.rule(r).decision() for r in sorted(flags.returning)]
-    if not decisions:
+    returning = set(flags.returning)
+    if "heels-closer" in preferences:
+        # Their own choice: the heels-closer set-up stays, so "the usual set-up is back"
+        # would not be true; the preference's rule says what happens instead.
+        returning.discard(KNEE_LIFTED)
+        decisions.append(rules.rule(HEELS_CLOSER).decision())
+    decisions += [rules.rule(r).decision() for r in sorted(returning)]
+    if not decisions and not holds:
         decisions.append(rules.rule(PROCEED).decision())
-    return resolve(rules, decisions)
+    decision = resolve(rules, decisions)
+    if not holds:
+        return decision
+    # A pause's own reasons lead: they say what happened and what lifts it.
+    held = tuple(a for h in holds for a in h.adjustments)
+    verdict = max((d.verdict for d in (*holds, decision)), key=lambda v: v.rank)
+    held_ids = {a.rule_id for a in held}
+    kept = tuple(a for a in decision.adjustments if a.rule_id not in held_ids)
+    return Decision(verdict, tuple(dict.fromkeys(held)) + kept)
 
 
 def trigger_rule(rules: RuleBook, symptom: str | Symptom, flags: ActiveFlags) -> Rule:
@@ -332,18 +368,27 @@ def decide_symptom(rules: RuleBook, symptom: str | Symptom, flags: ActiveFlags) 
 
 
 def progression_signal(
-    rules: RuleBook, history: SessionHistory, today: date | None = None
+    rules: RuleBook,
+    history: SessionHistory,
+    today: date | None = None,
+    checkin: CheckinBefore | None = None,
 ) -> Verdict:
     """What the program should do with its dose: PROGRESS, HOLD, REGRESS or PAUSE.
 
     PROGRESS only after the required streak of safe sessions with no worse mornings and no
     symptom rule in force; with nothing to go on, HOLD. `today` (default: the last session's
-    day) places the regression window.
+    day) places the regression window; `checkin` is the check-in the signal is taken at
+    (its pain now counts, as it does before a session).
     """
     if not history.sessions:
         return Verdict.HOLD
     day = today or history.sessions[-1].day
-    decision = decide_before_session(rules, day, CheckinBefore(), history)
+    return as_signal(decide_before_session(rules, day, checkin or CheckinBefore(), history))
+
+
+def as_signal(decision: Decision) -> Verdict:
+    """A decision before a session read as a signal for a program's dose: one that changes
+    nothing holds the dose; a step up, a hold, a regression or a pause say so themselves."""
     return Verdict.HOLD if decision.verdict is Verdict.PROCEED else decision.verdict
 
 

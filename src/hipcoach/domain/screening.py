@@ -76,6 +76,14 @@ class ScreenFlag:
 
 
 @dataclass(frozen=True)
+class WarningSign:
+    """A question's yes that a check-in may report at any time ("numbness": new numbness)."""
+
+    id: str
+    label: str  # how a check-in offers it: "New numbness, tingling or weakness in a leg"
+
+
+@dataclass(frozen=True)
 class ScreenQuestion:
     """One question, asked only when one of `follows` got one of the `follows_on` answers.
 
@@ -94,6 +102,8 @@ class ScreenQuestion:
     # Answers from a screen older than `since_version`: `carries_from`'s answer stands for this.
     carries_from: str | None = None
     since_version: int | None = None
+    # Set on warning signs: a check-in can report this one between screens.
+    sign: WarningSign | None = None
 
     def opened_by(self, value: object) -> bool:
         """Whether this answer to a question it follows makes this one apply."""

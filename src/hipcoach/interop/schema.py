@@ -19,11 +19,21 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    model_validator,
+)
 
 from hipcoach.store.records import OUTCOMES, SESSION_STATUSES
 from hipcoach.store.tables import (
     CHECKIN_MOMENTS,
+    HOLD_KINDS,
+    HOLD_LEVELS,
     MEASURE_KINDS,
     MORNING_AFTER,
     PLAN_STATUSES,
@@ -83,6 +93,8 @@ class Session(_Record):
     updated_at: AwareDatetime
     ended_at: AwareDatetime | None
     plan_id: int | None
+    # Added after the first files were written: an older file leaves it out.
+    ended_by_rule: str | None = None
 
 
 class SegmentEvent(_Record):
@@ -160,6 +172,39 @@ class QuestionnaireResponse(_Record):
     score: Number | None
 
 
+class Hold(_Record):
+    """A clinical pause: why it began, and the clearance or new screen that lifted it."""
+
+    id: int
+    kind: Annotated[str, AfterValidator(_one_of(HOLD_KINDS))]
+    level: Annotated[str, AfterValidator(_one_of(HOLD_LEVELS))]
+    since: AwareDatetime
+    rule_ids: Annotated[list[str], Field(min_length=1, max_length=20)]
+    reasons: Annotated[list[str], Field(min_length=1, max_length=20)]
+    what_to_do: str
+    signs: Annotated[list[str], Field(max_length=20)]
+    lifted_at: AwareDatetime | None
+    lifted_how: Annotated[str, AfterValidator(_one_of(("clearance", "screen")))] | None
+    cleared_by: str | None
+    cleared_on: date | None
+    clearance_note: str | None
+
+    @model_validator(mode="after")
+    def _a_reason_per_rule(self) -> Hold:
+        if len(self.rule_ids) != len(self.reasons):
+            raise ValueError("needs one reason per rule id")
+        return self
+
+
+class Preference(_Record):
+    """One of the person's own choices."""
+
+    id: int
+    key: str
+    value: str
+    updated_at: AwareDatetime
+
+
 class Records(_Record):
     """Every kind of record; a kind the profile has none of may be left out."""
 
@@ -171,6 +216,8 @@ class Records(_Record):
     symptom_events: list[SymptomEvent] = []
     measurements: list[Measurement] = []
     questionnaire_responses: list[QuestionnaireResponse] = []
+    holds: list[Hold] = []
+    preferences: list[Preference] = []
 
 
 class Profile(_Record):

@@ -32,6 +32,7 @@ from hipcoach.domain.screening import (
     ScreenFlag,
     ScreenForm,
     ScreenQuestion,
+    WarningSign,
 )
 from hipcoach.library.loader import SHIPPED_ROOT
 
@@ -114,6 +115,11 @@ class FlagModel(_Strict):
         return [self.when] if isinstance(self.when, str) else self.when
 
 
+class SignModel(_Strict):
+    id: ExerciseId  # hyphenated, as typed after --warning-sign
+    label: Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+
+
 class QuestionModel(_Strict):
     id: QuestionId
     type: Literal["yes_no", "choice"]
@@ -128,6 +134,8 @@ class QuestionModel(_Strict):
     # for this question, so an older screen still evaluates under today's rules.
     carries_from: QuestionId | None = None
     since_version: Annotated[int, Field(ge=2)] | None = None
+    # A warning sign a check-in may report at any time: its yes raises the same flags.
+    sign: SignModel | None = None
     flag: list[FlagModel] = []
 
     @model_validator(mode="after")
@@ -163,6 +171,7 @@ class QuestionModel(_Strict):
             follows_on=tuple(parent_answer(v) for v in self.follows_on),
             carries_from=self.carries_from,
             since_version=self.since_version,
+            sign=WarningSign(self.sign.id, self.sign.label) if self.sign else None,
             flags=tuple(
                 ScreenFlag(
                     rule_id=f.rule,
@@ -219,7 +228,22 @@ def _check_links(
         exercise_ids = library.exercises.keys()
     seen: dict[str, QuestionModel] = {}
     rules: set[str] = set()
+    signs: set[str] = set()
     for n, q in enumerate(parsed.question):
+        if q.sign is not None:
+            # A sign is a yes a check-in reports on its own: it must stop sessions by itself.
+            stops = [f for f in q.flag if "yes" in f.values and f.level in ("urgent", "clinician")]
+            if q.type != "yes_no" or q.follows or not stops:
+                raise LibraryError(
+                    where,
+                    q.id,
+                    f"question.{n}.sign",
+                    "a warning sign needs a yes_no question that follows none and whose yes "
+                    "raises an urgent or clinician flag",
+                )
+            if q.sign.id in signs:
+                raise LibraryError(where, q.id, f"question.{n}.sign.id", "is used by two signs")
+            signs.add(q.sign.id)
         if q.id in seen:
             raise LibraryError(where, q.id, f"question.{n}.id", "is used by two questions")
         for parent in q.follows:

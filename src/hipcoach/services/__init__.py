@@ -17,6 +17,7 @@ from hipcoach.services.sessions import (
     plan_routine,
     resume_offer,
     resume_session,
+    safety_reasons,
     unfinished_session,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "plan_routine",
     "resume_offer",
     "resume_session",
+    "safety_reasons",
     "unfinished_session",
 ]

@@ -238,6 +238,7 @@ def report_symptom(
             len(new.segments),
             new.total_seconds,
             replaced_from=segment_index,
+            ended_by_rule=planned.rule_id if decision.blocked else None,
         ),
     )
     return SymptomResponse(

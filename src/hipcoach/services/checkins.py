@@ -33,11 +33,12 @@ from hipcoach.domain.rules import (
 from hipcoach.services.context import Context
 
 if TYPE_CHECKING:
+    from hipcoach.domain.holds import Hold
     from hipcoach.store.checkins import CheckinRecord, CheckinRepository, RecentActivity
 
 # Keys this module adds to a session's stored options, beside CompileOptions' own.
 ADJUSTMENTS, VERDICT, SPLICES = "adjustments", "verdict", "splices"
-# The journal status of a session a rule stopped (part of the session statuses).
+# How a session a rule stopped shows (stored as partial, with the rule: sessions.ended_by_rule).
 ENDED_FOR_SAFETY = "ended_for_safety"
 # How far back the rules look: the regression window and carried symptoms fit well inside.
 HISTORY_DAYS = 42
@@ -138,7 +139,7 @@ def assemble_history(activity: RecentActivity, exclude: str | None = None) -> Se
             symptoms=frozenset(f["symptoms"]),
             steps_done=s.steps_done,
             steps_total=s.steps_total,
-            ended_for_safety=s.status == ENDED_FOR_SAFETY,
+            ended_for_safety=s.ended_by_rule is not None,
         )
         for s, f in zip(sessions, fields, strict=True)
     )
@@ -151,10 +152,23 @@ def readiness_decision(
     pain_now: int | None = None,
     morning_after: str | None = None,
     red_flags: Sequence[str] = (),
+    keep_pause: bool | None = None,
 ) -> Decision:
-    """What today's session should be. Answers not given come from today's stored check-in."""
+    """What today's session should be. Answers not given come from today's stored check-in.
+
+    Every clinical pause in force blocks it (services.holds). When the pattern of
+    easier sessions pauses the program, the pause is kept so it lasts until it is
+    lifted: always when the decision rests on stored answers only, and when
+    `keep_pause` says the answers given are being recorded (a start, a resume).
+    A preview of answers not recorded (the Today page's form) keeps nothing.
+    """
+    from hipcoach.domain.rules import PAUSE_REGRESSIONS
+    from hipcoach.services import holds
+
     # Validated before anything is read, so a bad answer costs nothing.
     checkin = CheckinBefore(pain_now, parse_morning_after(morning_after))
+    if keep_pause is None:
+        keep_pause = pain_now is None and morning_after is None
     history = recent_history(ctx, today=today)
     if checkin.pain_now is None:
         # A report made earlier today on its own (`hipcoach checkin --pain 4`) stands in.
@@ -164,7 +178,25 @@ def readiness_decision(
             if standalone and c.recorded_at.astimezone().date() == today:
                 checkin = replace(checkin, pain_now=c.pain)
                 break
-    return decide_before_session(rulebook(ctx), today, checkin, history, red_flags=red_flags)
+    from hipcoach.services.preferences import chosen
+
+    rules = rulebook(ctx)
+    after = holds.regressions_counted_after(ctx)
+    stored = holds.stored_holds(ctx)
+    decision = decide_before_session(
+        rules,
+        today,
+        checkin,
+        history,
+        red_flags=red_flags,
+        holds=[h.decision() for h in stored],
+        regressions_after=after,
+        preferences=chosen(ctx),
+    )
+    pattern = [a for a in decision.adjustments if a.rule_id == PAUSE_REGRESSIONS]
+    if pattern and keep_pause and not any(h.kind.value == "regressions" for h in stored):
+        holds.hold_regressions(ctx, PAUSE_REGRESSIONS, pattern[0].reason)
+    return decision
 
 
 @dataclass(frozen=True)
@@ -174,6 +206,7 @@ class StandaloneReport:
     checkin: CheckinRecord | None
     symptoms: tuple[str, ...]  # rule ids the reported symptoms fired
     decision: Decision
+    hold: Hold | None = None  # the pause the warning signs began, if any
 
 
 def report_outside_session(
@@ -182,14 +215,20 @@ def report_outside_session(
     pain_now: int | None = None,
     morning_after: str | None = None,
     symptoms: Sequence[str] = (),
+    warning_signs: Sequence[str] = (),
 ) -> StandaloneReport:
-    """Record a check-in and symptoms made between sessions (`hipcoach checkin`).
+    """Record a check-in, symptoms and warning signs made between sessions (`hipcoach checkin`).
 
     Everything is validated before the first write, so a bad value records nothing.
+    A warning sign pauses the program as the screen would (services.holds).
     """
+    from hipcoach.services import holds
+
     checkin = CheckinBefore(pain_now, parse_morning_after(morning_after))
     reported = list(dict.fromkeys(parse_symptom(s) for s in symptoms))
+    signs = holds.check_signs(ctx, warning_signs)
     rules = rulebook(ctx)
+    hold = holds.report_warning_signs(ctx, signs) if signs else None
     record = None
     if checkin.pain_now is not None or checkin.morning_after is not None:
         record = record_checkin_before(ctx, None, pain_now, morning_after)
@@ -201,7 +240,7 @@ def report_outside_session(
             ctx.profile_id, symptom.value, rule.id, "next session: " + changes
         )
         fired.append(rule.id)
-    return StandaloneReport(record, tuple(fired), readiness_decision(ctx, today))
+    return StandaloneReport(record, tuple(fired), readiness_decision(ctx, today), hold)
 
 
 def explain(library: Library, decision: Decision, present: set[str] | None = None) -> list[str]:

@@ -121,6 +121,7 @@ def start_live(
     options: CompileOptions,
     pain_now: int | None = None,
     morning_after: str | None = None,
+    warning_signs: Sequence[str] = (),
 ) -> LiveSession:
     """Begin a session as `hipcoach start` does (screen, check-in, plan), without playing it.
 
@@ -134,7 +135,9 @@ def start_live(
         plan_routine(ctx.library, routine_id, options)  # validate before anything is written
     answered = pain_now is not None or morning_after is not None
     try:
-        prepared = starting.prepare(ctx, today, routine_id, options, pain_now, morning_after)
+        prepared = starting.prepare(
+            ctx, today, routine_id, options, pain_now, morning_after, warning_signs
+        )
     except starting.SessionRefusedError:
         if answered:
             checkins.record_checkin_before(ctx, None, pain_now, morning_after)
@@ -153,6 +156,7 @@ def resume_live(
     session_id: str,
     pain_now: int | None = None,
     morning_after: str | None = None,
+    warning_signs: Sequence[str] = (),
 ) -> LiveSession:
     """Carry on with an unfinished session through the same gate as `hipcoach start
     --resume` (services.starting.resume): screen, check-in, plan; refused when blocked."""
@@ -162,7 +166,7 @@ def resume_live(
     newest = unfinished_session(ctx)
     if newest is None or newest.id != record.id:
         raise SessionStateError("only the newest unfinished session can be resumed")
-    active = starting.resume(ctx, today, pain_now, morning_after)
+    active = starting.resume(ctx, today, pain_now, morning_after, warning_signs)
     record = ctx.journal.get_session(active.session_id)
     _cache.put((record.id, record.fingerprint), active.timeline)
     return _live(ctx, record, active.timeline)
@@ -401,7 +405,7 @@ def _live(
         changes=_changes(record.options),
         notes=notes,
         time_scale=ctx.settings.time_scale,
-        status=record.status,
+        status=record.shown_status if record.ended_by_rule else record.status,
     )
 
 

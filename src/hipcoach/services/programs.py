@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from hipcoach.domain.adherence import Adherence, Mark, marks, measure
-from hipcoach.domain.decisions import Decision, Verdict
+from hipcoach.domain.decisions import Decision
 from hipcoach.domain.errors import HipcoachError, NoPlanError
 from hipcoach.domain.planning import (
     WEEKDAY_NAMES,
@@ -22,15 +22,18 @@ from hipcoach.domain.planning import (
     PlanError,
     ProgressionLevel,
     TodaySession,
+    WeekSignals,
     build_schedule,
     current_level,
     make_plan,
     parse_time,
     today_session,
+    week_signals,
 )
 from hipcoach.services.context import Context
 
 if TYPE_CHECKING:
+    from hipcoach.domain.holds import Hold
     from hipcoach.domain.timeline import SessionTimeline
     from hipcoach.store.plans import PlanRecord, PlanRepository
 
@@ -54,17 +57,41 @@ class PlanView:
     level: LevelChoice
     level_text: str
     adherence: Adherence
+    # Clinical pauses in force (a screen's stop, a warning sign, easier sessions): while
+    # any is open the plan is paused, whatever its own status says.
+    holds: tuple[Hold, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """'paused' while the person paused it or a clinical pause holds, else 'active'."""
+        return "paused" if self.holds or self.plan.status == "paused" else "active"
+
+    @property
+    def paused_since(self) -> date | None:
+        """The first day the plan is paused on, or None while it runs."""
+        days = [h.since.astimezone().date() for h in self.holds]
+        if self.plan.status == "paused" and self.paused_at is not None:
+            days.append(self.paused_at)
+        return min(days) if days else None
+
+    paused_at: date | None = None  # the day the person paused it, if they did
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain data, for --json and the web."""
+        from hipcoach.services.holds import hold_dict
+
         plan, goal = self.plan, self.plan.goal
         ratio = self.adherence.ratio
+        since = self.paused_since
         return {
             "id": plan.id,
             "goal": {"id": goal.id, "name": goal.name, "frequency": goal.frequency},
             "routine": goal.routine_id,
-            "status": plan.status,
+            "status": self.status,
             "status_reason": plan.status_reason,
+            "paused_by_you": plan.status == "paused",
+            "paused_since": since.isoformat() if since else None,
+            "pauses": [hold_dict(h) for h in self.holds],
             "start": plan.start.isoformat(),
             "end": plan.end.isoformat(),
             "weeks": plan.weeks,
@@ -201,43 +228,42 @@ def current_plan(ctx: Context) -> tuple[PlanRecord, Plan]:
     return record, _to_plan(ctx, record)
 
 
-def _weekly_verdicts(ctx: Context, plan: Plan, today: date) -> dict[int, Verdict]:
-    """The rules engine's progression signal at the end of each finished week.
+def _weekly_verdicts(
+    ctx: Context, plan: Plan, today: date, opening: Decision | None, reported: bool
+) -> WeekSignals:
+    """The rules engine's signal for each finished week, taken at the check-in after it.
 
-    A week whose sessions carry no pain rating after them gets no signal at
-    all, so the plan can say "no check-ins" rather than "hold".
+    `opening` is today's decision from the check-in, when the caller has one: it stands in
+    for a check-in not stored yet (the planner's `week_signals` says when); `reported`: that
+    check-in answered how the hip felt the morning after the last session.
     """
-    from hipcoach.domain.rules import SessionHistory, progression_signal
     from hipcoach.services.checkins import assemble_history, rulebook
     from hipcoach.store.checkins import CheckinRepository
 
-    finished = [w for w in range(1, plan.weeks + 1) if _week_end(plan, w) < today]
-    if not finished:
-        return {}
+    if _week_end(plan, 1) >= today:
+        return WeekSignals({})
     # A week of context before the start: the regression window reaches back that far.
     since = datetime.combine(plan.start - timedelta(days=7), datetime.min.time(), UTC)
     activity = CheckinRepository(ctx.journal.engine).recent(ctx.profile_id, since)
     history = assemble_history(activity)
-    rules = rulebook(ctx)
-    verdicts: dict[int, Verdict] = {}
-    for week in finished:
-        end = _week_end(plan, week)
-        begin = end - timedelta(days=6)
-        sessions = tuple(s for s in history.sessions if s.day <= end)
-        if any(s.pain_after is not None for s in sessions if s.day >= begin):
-            verdicts[week] = progression_signal(rules, SessionHistory(sessions), today=end)
-    return verdicts
+    return week_signals(rulebook(ctx), plan, history, today, opening, reported)
 
 
 def _week_end(plan: Plan, week: int) -> date:
     return plan.start + timedelta(days=7 * week - 1)
 
 
-def _state(ctx: Context, today: date) -> tuple[PlanRecord, Plan, frozenset[date], LevelChoice]:
-    record, plan = current_plan(ctx)
+def _state(
+    ctx: Context,
+    today: date,
+    opening: Decision | None = None,
+    reported: bool = False,
+    current: tuple[PlanRecord, Plan] | None = None,
+) -> tuple[PlanRecord, Plan, frozenset[date], LevelChoice]:
+    record, plan = current or current_plan(ctx)
     done = _repo(ctx).completed_dates(record, plan.goal.routine_id, _zone())
-    verdicts = _weekly_verdicts(ctx, plan, today)
-    level = current_level(plan, done, verdicts, today, _names(ctx))
+    signals = _weekly_verdicts(ctx, plan, today, opening, reported)
+    level = current_level(plan, done, signals.verdicts, today, _names(ctx), signals.waiting)
     return record, plan, done, level
 
 
@@ -267,8 +293,10 @@ def new_plan(
 
 def show_plan(ctx: Context, today: date | None = None) -> PlanView:
     """The current plan: schedule with marks, level and why, adherence and streak."""
+    from hipcoach.services.holds import open_holds
+
     today = today or local_today()
-    _, plan, done, level = _state(ctx, today)
+    record, plan, done, level = _state(ctx, today)
     planned = [s.date for s in build_schedule(plan)]
     inside = {d for d in done if plan.week_of(d) is not None}
     entries = tuple(
@@ -282,12 +310,37 @@ def show_plan(ctx: Context, today: date | None = None) -> PlanView:
         level=level,
         level_text=plan.goal.levels[level.index].describe(_names(ctx)),
         adherence=measure(plan, done, today),
+        holds=tuple(open_holds(ctx)),
+        paused_at=local_day(record.updated_at) if record.status == "paused" else None,
     )
 
 
+class PlanHeldError(HipcoachError):
+    """`plan resume` while a clinical pause holds: only its own lifting ends it."""
+
+
 def set_plan_status(ctx: Context, status: str, reason: str | None = None) -> PlanView:
-    """Pause or resume the current plan."""
+    """Pause or resume the current plan.
+
+    Resuming takes back only the person's own pause: a clinical pause refuses it
+    (PlanHeldError says what lifts it), and a plan that is not paused says so.
+    """
+    from hipcoach.services.holds import open_holds, pause_lines
+
     record, _ = current_plan(ctx)
+    if status == "active":
+        held = open_holds(ctx)
+        if held:
+            lines = [line for h in held for line in pause_lines(h)]
+            mine = " (You paused it too; that pause stays until it lifts.)"
+            raise PlanHeldError(
+                "The plan is paused for your safety, and resuming cannot lift that."
+                + (mine if record.status == "paused" else "")
+                + "\n"
+                + "\n".join(lines)
+            )
+        if record.status != "paused":
+            raise PlanError("the plan is not paused, so there is nothing to resume")
     _repo(ctx).set_status(record.id, status, reason)
     return show_plan(ctx)
 
@@ -304,16 +357,22 @@ def today(
     """Today's session as it will run: plan, level, goal, screen and readiness together.
 
     A caller that already holds the screen's and the check-in's decisions passes
-    them in, so the journal is not read for them twice.
+    them in, so the journal is not read for them twice. The check-in's decision also
+    opens the week when no session has been stored since the last one ended: it carries
+    the report on the morning after that week's last session, which its step up waits for.
     """
     from hipcoach.services.checkins import readiness_decision
     from hipcoach.services.screening import screen_decision
 
-    _, plan, _, level = _state(ctx, today)
+    current = current_plan(ctx)
     if screen is None:
         screen = screen_decision(ctx, today)
+    # A decision handed in came from a check-in this function does not see: take it as
+    # having answered (it only changes how a level that holds is explained).
+    reported = readiness is not None or morning_after is not None
     if readiness is None:
         readiness = readiness_decision(ctx, today, pain_now=pain_now, morning_after=morning_after)
+    _, plan, _, level = _state(ctx, today, readiness, reported, current)
     return today_session(plan, today, level, ctx.library, screen, readiness, _names(ctx))
 
 

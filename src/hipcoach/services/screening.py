@@ -65,8 +65,12 @@ def screening_form(ctx: Context) -> ScreenForm:
 def take_screen(
     ctx: Context, answers: Mapping[str, object], now: datetime | None = None
 ) -> StoredScreen:
-    """Check the answers, evaluate them and store the screen; bad answers store nothing."""
+    """Check the answers, evaluate them and store the screen; bad answers store nothing.
+
+    A screen without a stop lifts every clinical pause in force (services.holds).
+    """
     from hipcoach.domain.screening import check_answers, evaluate_screen
+    from hipcoach.services.holds import lift_by_screen
     from hipcoach.store.screens import StoredScreen
 
     form = screening_form(ctx)
@@ -74,9 +78,11 @@ def take_screen(
     outcome = evaluate_screen(form, checked)
     taken_at = (now or datetime.now(UTC)).astimezone(UTC)
     screen_id = _repository(ctx).save(ctx.profile_id, taken_at, checked.as_dict(), outcome)
-    return StoredScreen(
+    stored = StoredScreen(
         screen_id, ctx.profile_id, taken_at, outcome.status, checked.as_dict(), outcome
     )
+    lift_by_screen(ctx, stored)
+    return stored
 
 
 def latest_screen(ctx: Context) -> StoredScreen | None:

@@ -125,6 +125,12 @@ def resume_session(ctx: Context) -> ActiveSession:
     """Recompile the newest unfinished session and find its first unfinished segment."""
     record = unfinished_session(ctx)
     if record is None:
+        newest = ctx.journal.history(ctx.profile_id, limit=1)
+        if newest and newest[0].ended_by_rule:
+            raise SessionStateError(
+                f"your last session was ended for safety ({newest[0].ended_by_rule}), so it "
+                "cannot be resumed; hipcoach history says why, and a new session starts afresh"
+            )
         raise SessionStateError("there is no unfinished session to resume")
     from hipcoach.services.adaptation import rebuild_timeline
 
@@ -173,6 +179,24 @@ class JournalObserver:
 def history(ctx: Context, limit: int) -> list[HistoryRow]:
     """The profile's sessions, newest first."""
     return ctx.journal.history(ctx.profile_id, limit=limit)
+
+
+def safety_reasons(ctx: Context, rows: list[HistoryRow]) -> dict[str, str]:
+    """Why each session a rule ended was ended, in the rule's words, by session id."""
+    from hipcoach.domain.errors import UnknownIdError
+    from hipcoach.services.checkins import rulebook
+
+    ended = [r for r in rows if r.ended_by_rule]
+    if not ended:
+        return {}
+    rules = rulebook(ctx)
+    found: dict[str, str] = {}
+    for row in ended:
+        try:
+            found[row.session_id] = rules.rule(str(row.ended_by_rule)).reason
+        except (KeyError, UnknownIdError):
+            found[row.session_id] = "a safety rule ended it"  # a rule since renamed
+    return found
 
 
 def _now() -> datetime:

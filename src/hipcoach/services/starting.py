@@ -7,12 +7,14 @@ and the check-in's answers can make it easier (or stop it) before it begins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from hipcoach.domain.compiler import CompileOptions, DoseOverride
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind, Decision, Verdict
 from hipcoach.domain.errors import HipcoachError, NoPlanError
+from hipcoach.domain.rules import parse_morning_after
 from hipcoach.services.context import Context
 from hipcoach.services.sessions import DEFAULT_ROUTINE, ActiveSession
 
@@ -67,6 +69,22 @@ def _refuse(adjustments: tuple[Adjustment, ...], lead: str) -> SessionRefusedErr
     return SessionRefusedError("\n".join([lead, "Why:", *dict.fromkeys(reasons)]))
 
 
+def _report_signs(
+    ctx: Context, pain_now: int | None, morning_after: str | None, signs: Sequence[str]
+) -> None:
+    """Warning signs in a check-in pause the program before anything else is weighed.
+
+    Every answer is checked first, so a typo in the pain stores no pause either.
+    """
+    from hipcoach.domain.rules import CheckinBefore
+    from hipcoach.services import holds
+
+    if not signs:
+        return
+    CheckinBefore(pain_now, parse_morning_after(morning_after))
+    holds.report_warning_signs(ctx, holds.check_signs(ctx, signs))
+
+
 def prepare(
     ctx: Context,
     today: date,
@@ -74,6 +92,7 @@ def prepare(
     chosen: CompileOptions,
     pain_now: int | None = None,
     morning_after: str | None = None,
+    warning_signs: Sequence[str] = (),
 ) -> Prepared:
     """Decide today's session; raises SessionBlockedError or SessionRefusedError when none may run.
 
@@ -85,8 +104,11 @@ def prepare(
     from hipcoach.services.checkins import readiness_decision
     from hipcoach.services.screening import require_screen_allows_session
 
+    _report_signs(ctx, pain_now, morning_after, warning_signs)
     screen = require_screen_allows_session(ctx, today)
-    readiness = readiness_decision(ctx, today, pain_now=pain_now, morning_after=morning_after)
+    readiness = readiness_decision(
+        ctx, today, pain_now=pain_now, morning_after=morning_after, keep_pause=True
+    )
     if routine_id is None:
         try:
             session = programs.today(ctx, today, screen=screen, readiness=readiness)
@@ -129,6 +151,7 @@ def resume(
     today: date,
     pain_now: int | None = None,
     morning_after: str | None = None,
+    warning_signs: Sequence[str] = (),
 ) -> ActiveSession:
     """Carry on with the newest unfinished session through the same gate as a new one.
 
@@ -145,8 +168,11 @@ def resume(
     from hipcoach.services.sessions import resume_session
 
     answered = pain_now is not None or morning_after is not None
+    _report_signs(ctx, pain_now, morning_after, warning_signs)
     screen = require_screen_allows_session(ctx, today)
-    readiness = readiness_decision(ctx, today, pain_now=pain_now, morning_after=morning_after)
+    readiness = readiness_decision(
+        ctx, today, pain_now=pain_now, morning_after=morning_after, keep_pause=True
+    )
     decision = Decision(_strongest(screen, readiness), screen.adjustments + readiness.adjustments)
     try:
         planned = programs.today(ctx, today, screen=screen, readiness=readiness)

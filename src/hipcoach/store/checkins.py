@@ -75,6 +75,7 @@ class SessionBrief:
     status: str
     steps_done: int = 0  # segments completed
     steps_total: int = 0  # segments in its plan (after any change mid-session)
+    ended_by_rule: str | None = None  # the rule that ended it for safety, if one did
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class SessionPlan:
     total_seconds: int
     # Events recorded at or after this index belong to the plan being replaced.
     replaced_from: int
+    # The rule that ended the session for safety with this change, if it did: the session
+    # closes as "ended for safety" in the same transaction, never to be resumed.
+    ended_by_rule: str | None = None
 
 
 class CheckinRepository(Repository):
@@ -182,6 +186,7 @@ class CheckinRepository(Repository):
                     SessionRow.status,
                     SessionRow.segments_completed,
                     SessionRow.total_segments,
+                    SessionRow.ended_by_rule,
                 )
                 .where(SessionRow.profile_id == profile_id, SessionRow.started_at >= start)
                 .order_by(SessionRow.started_at, SessionRow.id)
@@ -239,6 +244,10 @@ def _write_plan(db: Session, plan: SessionPlan) -> None:
     session.total_segments = plan.total_segments
     session.total_seconds = plan.total_seconds
     session.updated_at = utc(None)
+    if plan.ended_by_rule is not None:
+        session.status = "partial"
+        session.ended_by_rule = plan.ended_by_rule
+        session.ended_at = session.updated_at
     # Anything recorded from the splice point on (after going back, say) described
     # segments of the old plan; left in place it would mark new segments as done.
     db.execute(

@@ -166,6 +166,8 @@ def _checked_rows(table: Table, raw: object) -> list[Row]:
 
 def _checked_value(kind: str, index: int, column: Column[Any], row: Mapping[str, Any]) -> Any:
     if column.name not in row:
+        if column.info.get("added_later") and column.nullable:
+            return None  # an export made before this column existed
         raise DataImportError("missing", kind, index, column.name)
     value = row[column.name]
     if value is None:

@@ -201,12 +201,18 @@ class Journal(Repository):
     def finish_session(
         self, session_id: str, status: SessionStatus, ended_at: datetime | None = None
     ) -> None:
-        """Close a session as 'completed' or 'partial'."""
+        """Close a session as 'completed' or 'partial'.
+
+        A session a rule ended for safety stays as it is: no later finish (a resume that
+        finds nothing left, a late or repeated request) can relabel it completed.
+        """
         if status not in FINAL_STATUSES:
             raise StoreError(f"a session ends as one of {FINAL_STATUSES}, not '{status}'")
         ended = utc(ended_at)
         with self._transaction("finish the session") as db:
             session = _session_row(db, session_id)
+            if session.ended_by_rule is not None:
+                return
             session.status = status
             session.ended_at = ended
             session.updated_at = ended
@@ -241,6 +247,8 @@ class Journal(Repository):
             ).first()
             if session is None or session.status == "completed":
                 return None
+            if session.ended_by_rule is not None:
+                return None  # ended for safety: never offered for resume
             return _session_record(db, session)
 
     def history(self, profile_id: int, limit: int = 50) -> list[HistoryRow]:
@@ -256,13 +264,20 @@ class Journal(Repository):
                 started_at=started_at,
                 routine_id=routine_id,
                 routine_name=routine_name,
-                status="completed" if status == "completed" else "partial",
+                status=(
+                    "ended_for_safety"
+                    if ended_by
+                    else "completed"
+                    if status == "completed"
+                    else "partial"
+                ),
                 # Only the newest session can be resumed (see latest_unfinished).
-                resumable=n == 0 and status != "completed",
+                resumable=n == 0 and status != "completed" and not ended_by,
                 segments_done=saved,
                 segments_completed=completed,
                 segments_total=total,
                 time_spent_seconds=float(spent),
+                ended_by_rule=ended_by,
             )
             for n, (
                 session_id,
@@ -274,6 +289,7 @@ class Journal(Repository):
                 saved,
                 completed,
                 spent,
+                ended_by,
             ) in enumerate(sessions)
         ]
 
@@ -316,4 +332,5 @@ def _session_record(db: Session, session: SessionRow) -> SessionRecord:
         completed_count=session.segments_completed,
         skipped_count=session.segments_saved - session.segments_completed,
         time_spent_seconds=float(session.seconds_spent),
+        ended_by_rule=session.ended_by_rule,
     )

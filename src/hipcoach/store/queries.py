@@ -54,6 +54,7 @@ HISTORY = (
         SessionRow.segments_saved,
         SessionRow.segments_completed,
         SessionRow.seconds_spent,
+        SessionRow.ended_by_rule,
     )
     .where(SessionRow.profile_id == bindparam("profile_id"))
     .order_by(SessionRow.started_at.desc(), SessionRow.updated_at.desc())

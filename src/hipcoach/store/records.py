@@ -9,7 +9,8 @@ from typing import Any, Final, Literal
 
 SessionStatus = Literal["in_progress", "partial", "completed"]
 Outcome = Literal["completed", "skipped"]
-ShownStatus = Literal["partial", "completed"]
+# "ended_for_safety": stored as partial with the rule that ended it (sessions.ended_by_rule).
+ShownStatus = Literal["partial", "completed", "ended_for_safety"]
 
 SESSION_STATUSES: Final = ("in_progress", "partial", "completed")
 FINAL_STATUSES: Final = ("partial", "completed")
@@ -77,6 +78,14 @@ class SessionRecord:
     completed_count: int
     skipped_count: int
     time_spent_seconds: float
+    ended_by_rule: str | None = None  # set when a rule ended it for safety
+
+    @property
+    def shown_status(self) -> ShownStatus:
+        """The status people see: a session a rule ended says so."""
+        if self.ended_by_rule is not None:
+            return "ended_for_safety"
+        return "completed" if self.status == "completed" else "partial"
 
     @property
     def options(self) -> dict[str, Any]:
@@ -99,3 +108,4 @@ class HistoryRow:
     segments_completed: int
     segments_total: int
     time_spent_seconds: float
+    ended_by_rule: str | None = None  # the rule that ended it for safety, if one did

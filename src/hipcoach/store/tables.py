@@ -37,6 +37,8 @@ CHECKIN_MOMENTS = ("before", "after")
 MORNING_AFTER = ("better", "same", "worse")
 SYMPTOMS = ("pinch", "cramp", "knee", "pain", "cannot_sit_tall")
 MEASURE_KINDS = ("rom", "sit_tall", "pain", "global_rating")
+HOLD_KINDS = ("warning-sign", "regressions")
+HOLD_LEVELS = ("urgent", "clinician")
 
 # Named constraints let future SQLite batch migrations find and alter them.
 NAMING_CONVENTION = {
@@ -82,6 +84,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # Marks a column the database works out from other rows: exports leave it out.
 DERIVED = {"derived": True}
+# Marks a nullable column added after the first export format: older files lack it.
+ADDED_LATER = {"added_later": True}
 
 
 class Base(DeclarativeBase):
@@ -132,6 +136,9 @@ class SessionRow(Base):
     segments_saved: Mapped[int] = mapped_column(Integer, server_default="0", info=DERIVED)
     segments_completed: Mapped[int] = mapped_column(Integer, server_default="0", info=DERIVED)
     seconds_spent: Mapped[float] = mapped_column(Double, server_default="0", info=DERIVED)
+    # The rule that ended the session for safety (a second pinch, pain again): such a
+    # session reads "ended for safety", is never resumed and never becomes completed.
+    ended_by_rule: Mapped[str | None] = mapped_column(String(64), info=ADDED_LATER)
 
 
 class SegmentEventRow(Base):
@@ -277,6 +284,48 @@ class QuestionnaireResponseRow(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answers_json: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None] = mapped_column(Double)
+
+
+class HoldRow(Base):
+    """A clinical pause: why it began, and the clearance or screen that lifted it."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint(_in("kind", HOLD_KINDS), name="kind"),
+        CheckConstraint(_in("level", HOLD_LEVELS), name="level"),
+        CheckConstraint(
+            "lifted_how IS NULL OR lifted_how IN ('clearance', 'screen')", name="lifted_how"
+        ),
+        Index(None, "profile_id", "since"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    rule_ids_json: Mapped[str] = mapped_column(Text)
+    reasons_json: Mapped[str] = mapped_column(Text)
+    what_to_do: Mapped[str] = mapped_column(Text)
+    signs_json: Mapped[str] = mapped_column(Text)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifted_how: Mapped[str | None] = mapped_column(String(16))
+    cleared_by: Mapped[str | None] = mapped_column(String(100))
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+    clearance_note: Mapped[str | None] = mapped_column(Text)
+
+
+class PreferenceRow(Base):
+    """One of a person's own choices (keeping heels-closer, say), one value per key."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (UniqueConstraint("profile_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # The two tables below belong to the server, not to a person: they have no profile_id, so

@@ -26,6 +26,7 @@ from hipcoach.domain.errors import (
 
 def status_for(exc: HipcoachError) -> int:
     """The HTTP status that fits a hipcoach error."""
+    from hipcoach.services.programs import PlanHeldError
     from hipcoach.services.screening import SessionBlockedError
     from hipcoach.services.starting import SessionRefusedError
     from hipcoach.web.importing import ImportRefusedError
@@ -36,7 +37,7 @@ def status_for(exc: HipcoachError) -> int:
         return 404
     if isinstance(exc, SessionBlockedError | SessionRefusedError):
         return 403
-    if isinstance(exc, SessionStateError):
+    if isinstance(exc, SessionStateError | PlanHeldError):
         return 409
     if isinstance(exc, StoreError):
         return 503

@@ -130,6 +130,7 @@ def _calendar(plan: dict[str, Any]) -> list[list[dict[str, Any]]]:
 
     start = date.fromisoformat(plan["start"])
     today = date.fromisoformat(plan["today"])
+    since = date.fromisoformat(plan["paused_since"]) if plan.get("paused_since") else None
     marks = {e["date"]: e["mark"] for e in plan["schedule"]}
     weeks = []
     for week in range(plan["weeks"]):
@@ -137,7 +138,12 @@ def _calendar(plan: dict[str, Any]) -> list[list[dict[str, Any]]]:
         for offset in range(7):
             day = start + timedelta(days=7 * week + offset)
             row.append(
-                {"date": day, "mark": marks.get(day.isoformat(), "rest"), "today": day == today}
+                {
+                    "date": day,
+                    "mark": marks.get(day.isoformat(), "rest"),
+                    "today": day == today,
+                    "paused": since is not None and day >= since,
+                }
             )
         weeks.append(row)
     return weeks
@@ -216,4 +222,89 @@ def _measure(
         psfs_rows=rows or [(a, "") for a in last_psfs_activities(ctx)],
     )
     response.status_code = code
+    return response
+
+
+@router.get("/safety", response_class=HTMLResponse)
+def safety_page(request: Request, ctx: Ctx) -> Response:
+    """The pauses in force and what lifts them, a clearance form, and a warning-sign report."""
+    return _safety(request, ctx)
+
+
+@router.post("/safety/report", response_class=HTMLResponse)
+async def safety_report(request: Request, ctx: Ctx) -> Response:
+    """Report warning signs: each pauses sessions as the screen would (services.holds)."""
+    from hipcoach.services.checkins import report_outside_session
+    from hipcoach.services.programs import local_today
+
+    posted = await request.form()
+    signs = [str(s) for s in posted.getlist("sign")][:20]
+    if not signs:
+        return _safety(request, ctx, error=("signs", "Tick at least one warning sign to report."))
+    try:
+        report_outside_session(ctx, local_today(), warning_signs=signs)
+    except HipcoachError as exc:
+        return _safety(request, ctx, error=("signs", f"{exc}. Nothing was stored."))
+    return RedirectResponse("/safety", status_code=303)
+
+
+@router.post("/safety/clearance", response_class=HTMLResponse)
+async def safety_clearance(request: Request, ctx: Ctx) -> Response:
+    """Record a clinician's all-clear; a refused value re-shows the form with the reason."""
+    from datetime import date
+
+    from hipcoach.services.holds import record_clearance
+    from hipcoach.services.programs import local_today
+
+    posted = await request.form()
+    v = {k: str(x) for k, x in posted.items() if isinstance(x, str)}
+    on_text = blank(v.get("on"))
+    try:
+        on = date.fromisoformat(on_text) if on_text else None
+    except ValueError:
+        return _safety(request, ctx, form=v, error=("on", "the day must be a date (YYYY-MM-DD)"))
+    try:
+        result = record_clearance(ctx, v.get("by", ""), on, blank(v.get("note")), local_today())
+    except HipcoachError as exc:
+        message = str(exc)
+        field = (
+            "by"
+            if "who" in message
+            else "on"
+            if "dated" in message or "date" in message
+            else ("note" if "note" in message else "form")
+        )
+        return _safety(request, ctx, form=v, error=(field, message))
+    words = f"Recorded: cleared by {result.clearance.by} on {result.clearance.on.isoformat()}."
+    if not result.still:
+        words += " Sessions can start again."
+    return _safety(request, ctx, lifted=words)
+
+
+def _safety(
+    request: Request,
+    ctx: Any,
+    form: dict[str, Any] | None = None,
+    error: tuple[str, str] | None = None,
+    lifted: str | None = None,
+) -> Response:
+    from hipcoach.services.holds import hold_dict, open_holds, past_holds, sign_choices
+    from hipcoach.services.programs import local_today
+
+    pauses = [hold_dict(h) for h in open_holds(ctx)]
+    response = render(
+        request,
+        "safety.html.j2",
+        "safety",
+        pauses=pauses,
+        stored=[p for p in pauses if p["kind"] != "screen"],
+        screen_stop=any(p["kind"] == "screen" for p in pauses),
+        signs=sign_choices(ctx),
+        history=[hold_dict(h) for h in past_holds(ctx)],
+        today=local_today().isoformat(),
+        form=form or {},
+        error=error,
+        lifted=lifted,
+    )
+    response.status_code = 422 if error else 200
     return response

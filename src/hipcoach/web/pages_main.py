@@ -96,12 +96,15 @@ def _today_page(ctx: Any, day: date, pain: str | None, morning: str | None) -> P
         blocked = screen_decision(ctx, day)
         chosen = blocked if blocked.blocked else readiness_decision(ctx, day, pain_value, morning)
         decision = decision_dict(ctx.library, chosen)
+    from hipcoach.services.holds import hold_dict, open_holds
+
     status = screen_status(ctx, day)
     latest = status.latest.outcome.status.value if status.latest else None
     html = render_text(
         "today.html.j2",
         "today",
         day=day,
+        pauses=[hold_dict(h) for h in open_holds(ctx)],
         screen={"due": status.due, "why": status.why, "status": latest},
         plan=plan,
         decision=decision,
@@ -133,8 +136,12 @@ def _today_live(ctx: Any, now: datetime) -> dict[str, str]:
         {
             "when": row.started_at.astimezone().strftime("%a %-d %b, %H:%M"),
             "what": row.routine_name,
-            "badge": "clear" if row.status == "completed" else "caution",
-            "status": row.status + (", can resume" if row.resumable else ""),
+            "badge": {"completed": "clear", "ended_for_safety": "stop"}.get(row.status, "caution"),
+            "status": (
+                f"ended for safety ({row.ended_by_rule})"
+                if row.ended_by_rule
+                else row.status + (", can resume" if row.resumable else "")
+            ),
             "how": f"{row.segments_completed}/{row.segments_total} steps · "
             + format_duration(row.time_spent_seconds),
         }
@@ -280,6 +287,7 @@ def settings_page(
     from sqlalchemy.engine import make_url
 
     from hipcoach.services.devices import list_devices
+    from hipcoach.services.preferences import preferences_dict
     from hipcoach.web.hosts import is_loopback_address
     from hipcoach.web.pages_pair import current_device, pairing_required
 
@@ -310,4 +318,17 @@ def settings_page(
         pairing_required=pairing_required(request),
         devices=devices,
         new_code=new_code,
+        preferences=preferences_dict(ctx),
     )
+
+
+@router.post("/settings/preferences", response_class=HTMLResponse)
+async def settings_preferences(request: Request, ctx: Ctx) -> Response:
+    """Keep the heels-closer set-up, or go back to the usual one."""
+    from fastapi.responses import RedirectResponse
+
+    from hipcoach.services.preferences import choose
+
+    posted = await request.form()
+    choose(ctx, "heels-closer", posted.get("setup") == "heels-closer")
+    return RedirectResponse("/settings#setup", status_code=303)

@@ -106,4 +106,6 @@ def player_page(
         session=session,
         checkin=_checkin(pain_now, morning_after),
     )
-    return render(request, "player.html.j2", "player", config=config)
+    from hipcoach.services.holds import sign_choices
+
+    return render(request, "player.html.j2", "player", config=config, signs=sign_choices(ctx))

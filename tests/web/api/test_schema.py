@@ -52,6 +52,13 @@ SCHEMA_CANNOT_SAY = {
     "a PSFS activity listed twice",
     "POST /api/v1/import": "the body must be a hipcoach export file, holding no record that "
     "is already here",
+    # Warning signs are the screen's (a data file a clinician may extend): an id it does
+    # not hold is refused with a 422 naming the field and the known ids.
+    "POST /api/v1/sessions": "warning_signs must be ids the screen defines",
+    "POST /api/v1/sessions/{session_id}/resume": "warning_signs must be ids the screen defines",
+    "POST /api/v1/checkins": "warning_signs must be ids the screen defines",
+    "POST /api/v1/plan/clearance": "the all-clear must be dated after the pause began and not "
+    "in the future, and something must be paused",
 }
 
 

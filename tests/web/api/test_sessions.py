@@ -177,5 +177,15 @@ def test_a_second_pinch_ends_the_session(screened: TestClient, started: dict[str
     assert second["end_session"] is True
     assert "symptom.pinch-again" in second["rule_ids"]
     assert len(second["timeline"]["segments"]) == 1
-    assert screened.get(f"{API}/history").json()[0]["status"] == "partial"
+    row = screened.get(f"{API}/history").json()[0]
+    assert row["status"] == "ended_for_safety"
+    assert row["ended_by_rule"] == "symptom.pinch-again"
+    assert row["resumable"] is False
+    assert "pinch" in row["ended_why"].lower()
     assert screened.get(f"{API}/sessions/current").status_code == 204
+    # Neither a late finish nor a resume can relabel it.
+    finished = screened.post(f"{API}/sessions/{sid}/finish", json={"completed": True})
+    assert finished.json()["status"] == "ended_for_safety"
+    resumed = screened.post(f"{API}/sessions/{sid}/resume", json={})
+    assert resumed.status_code == 409
+    assert screened.get(f"{API}/history").json()[0]["status"] == "ended_for_safety"

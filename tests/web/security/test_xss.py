@@ -14,7 +14,7 @@ comment, CDATA or processing instruction. A payload with a markup character must
 stand raw in the source, and where the place shows the text it must read back whole, as
 text (so `{{7*7}}` was not evaluated either). A JSON answer must be JSON.
 
-Places (72), by how the text arrives:
+Places (80), by how the text arrives:
 
 query parameters (7)
   query:today.pain_now        /?pain_now=          the check-in error repeats it
@@ -36,7 +36,7 @@ headers (4; ASCII payloads only: a browser sends nothing else)
   header:host.localhost       POST /settings/pair, *.localhost Host (pairing links, QR)
   header:origin               a POST refused as cross-site: the JSON names the origin
   header:user-agent           /pair (pairing server) names the device from it
-form fields, re-shown after a refused post or stored by it (24)
+form fields, re-shown after a refused post or stored by it (27)
   form:screen.yes_no          the yes/no questions, all at once (only "yes" counts)
   form:screen.replacement_side  form:screen.replacement_approach  the error repeats them
   form:plan.goal form:plan.days form:plan.time form:plan.weeks  re-shown, or repeated by
@@ -49,8 +49,11 @@ form fields, re-shown after a refused post or stored by it (24)
                               keeps its value, each error repeats it (.twice: an activity
                               listed twice; .stored: saved, then Measure and Progress)
   form:pair.code form:pair.name   (pairing server) re-shown after a wrong code
+  form:safety.sign            a warning sign the screen does not know: the error names it
+  form:safety.clearance       who cleared you and the note, re-shown after a refusal
+  form:settings.setup         the set-up choice: anything but "heels-closer" is the usual
   `SHAPES` are the posts that reach every field's re-shown value and error.
-stored text (31): xss_corpus.STORED_FIELDS (30), imported as a JSON export, and device names
+stored text (36): xss_corpus.STORED_FIELDS (35), imported as a JSON export, and device names
   plans.status_reason (Plan, Today); the routine name of the resumable session and of an
   old one (Today: the resume offer, recent sessions); the resumable session's stored plan:
   its adjustments' reasons and rule ids, the rest after the cramp (text, cue, spoken
@@ -700,6 +703,23 @@ SHAPES: tuple[Shape, ...] = (
         ("psfs_activity",),
         then=("/measure", "/progress"),
     ),
+    Shape("form:safety.sign", "/safety", "/safety/report", lambda text: {"sign": text}, ()),
+    # Nothing is paused, so the all-clear is refused and says so (the values are not kept).
+    Shape(
+        "form:safety.clearance",
+        "/safety",
+        "/safety/clearance",
+        lambda text: {"by": text, "on": text, "note": text},
+        (),
+    ),
+    Shape(
+        "form:settings.setup",
+        "/settings",
+        "/settings/preferences",
+        lambda text: {"setup": text},
+        (),
+        then=("/settings", "/"),
+    ),
     Shape(
         "form:pair.code_and_name",
         "/pair",
@@ -760,6 +780,7 @@ VIEWS = {
     "progress": "/progress",
     "measure": "/measure",
     "report": API + "/progress/report.html",
+    "safety": "/safety",
     "player": API + "/sessions/{session}",
     "current": API + "/sessions/current",
 }
@@ -849,7 +870,18 @@ def test_device_names_show_no_markup(site: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/screen", "/library", "/plan", "/progress", "/measure", "/player", "/settings", "/docs"],
+    [
+        "/",
+        "/screen",
+        "/library",
+        "/plan",
+        "/progress",
+        "/measure",
+        "/player",
+        "/settings",
+        "/safety",
+        "/docs",
+    ],
 )
 def test_plain_pages_pass_the_checker(path: str, site: TestClient) -> None:
     """The app's own markup is clean by these rules, so a finding is always injected."""
@@ -898,6 +930,8 @@ def test_every_place_is_listed_and_every_page_is_covered() -> None:
         ("POST", "/plan/pause"), ("POST", "/plan/resume"), ("POST", "/measure"),
         ("POST", "/pair"), ("POST", "/settings/pair"),
         ("POST", "/settings/devices/{device_id}/revoke"),
+        ("GET", "/safety"), ("POST", "/safety/report"), ("POST", "/safety/clearance"),
+        ("POST", "/settings/preferences"),
         ("GET", "/docs"),  # the app's own API description: no outside text
     }  # fmt: skip
     routes = {

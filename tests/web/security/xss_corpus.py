@@ -254,6 +254,12 @@ STORED_FIELDS: tuple[StoredField, ...] = (
     ),
     StoredField("questionnaire_responses[other].questionnaire_id", (), limit=100),
     StoredField("questionnaire_responses[other].answers", ()),
+    # A pause lifted by a clearance: the Warning signs page lists it with who cleared it.
+    StoredField("holds.rule_ids", ("safety",)),
+    StoredField("holds.cleared_by", ("safety",), limit=100),
+    StoredField("holds.clearance_note", ("safety",)),
+    StoredField("holds.what_to_do", ()),  # said only while the pause holds
+    StoredField("preferences.value", ()),  # only "true" switches a choice on
     StoredField("profile.name", ("import",), limit=100),
     StoredField("hipcoach_version", ()),
 )
@@ -450,6 +456,32 @@ def hostile_export(
             "answers": {"q1": put("questionnaire_responses[other].answers")},
             "score": None,
         },
+    ]
+    records["holds"] = [
+        {
+            "id": 1,
+            "kind": "warning-sign",
+            "level": "clinician",
+            "since": ago(30),
+            "rule_ids": [put("holds.rule_ids")],
+            "reasons": ["plain"],
+            "what_to_do": put("holds.what_to_do"),
+            "signs": ["numbness"],
+            "lifted_at": ago(20),
+            "lifted_how": "clearance",
+            "cleared_by": put("holds.cleared_by", "Dr A"),
+            "cleared_on": now.astimezone().date().isoformat(),
+            "clearance_note": put("holds.clearance_note"),
+        }
+    ]
+    records["preferences"] = [
+        # A key of its own per file: the same server takes one such file after another.
+        {
+            "id": 1,
+            "key": f"note-{uuid.uuid4().hex[:12]}",
+            "value": put("preferences.value"),
+            "updated_at": ago(2),
+        }
     ]
     doc["profile"] = {"name": put("profile.name", "local"), "created_at": iso(now)}
     doc["hipcoach_version"] = put("hipcoach_version")

@@ -48,13 +48,12 @@ class ScreenAnswers(StrictBody):
     answers: dict[str, bool | str] = Field(max_length=100)
 
 
-CHECKIN_FIELDS = ("pain", "morning_after", "symptoms")
+CHECKIN_FIELDS = ("pain", "morning_after", "symptoms", "warning_signs")
 
 
 class Checkin(StrictBody):
-    """A report between sessions (the next morning, say): pain, the morning after, symptoms.
-
-    At least one of them is given."""
+    """A report between sessions (the next morning, say): pain, the morning after, symptoms,
+    warning signs. At least one of them is given; a warning sign pauses the program."""
 
     model_config = ConfigDict(json_schema_extra=at_least_one(*CHECKIN_FIELDS))
 
@@ -63,11 +62,36 @@ class Checkin(StrictBody):
     symptoms: list[Literal["pinch", "cramp", "knee", "pain", "cannot-sit-tall"]] = Field(
         default_factory=list, max_length=5
     )
+    warning_signs: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids from GET /api/v1/checkins/warning-signs.",
+    )
 
     @model_validator(mode="after")
     def _something_to_record(self) -> Checkin:
-        check_given(self, CHECKIN_FIELDS, "nothing to record: give pain, morning_after or symptoms")
+        check_given(
+            self,
+            CHECKIN_FIELDS,
+            "nothing to record: give pain, morning_after, symptoms or warning_signs",
+        )
         return self
+
+
+class PreferencesIn(StrictBody):
+    """The person's own choices; a field left out stays as it is."""
+
+    heels_closer: bool | None = Field(
+        None, description="Keep the heels-closer 90/90 set-up in every session."
+    )
+
+
+class ClearanceIn(StrictBody):
+    """A clinician's all-clear: who, on which day (today if none), what they said."""
+
+    by: str = Field(min_length=1, max_length=100, description="A name or a role.")
+    on: IsoDate | None = Field(None, description="The day of the all-clear (YYYY-MM-DD).")
+    note: str | None = Field(None, max_length=500)
 
 
 class NewPlan(StrictBody):
@@ -118,9 +142,12 @@ def _today(ctx: Ctx, day: dt.date) -> dict[str, Any]:
         plan: dict[str, Any] | None = today_view(ctx, day).to_dict()
     except NoPlanError:
         plan = None
+    from hipcoach.services.holds import hold_dict, open_holds
+
     return {
         "date": day.isoformat(),
         "screen": _status(ctx, day),
+        "pauses": [hold_dict(h) for h in open_holds(ctx)],
         "plan": plan,
         "no_plan_hint": NO_PLAN_HINT if plan is None else None,
     }
@@ -194,15 +221,48 @@ def take_screen(ctx: Ctx, body: ScreenAnswers) -> dict[str, Any]:
 )
 def checkin(ctx: Ctx, body: Checkin) -> dict[str, Any]:
     """Record pain, the morning after and symptoms; answers what the next session will be."""
+    from hipcoach.domain.holds import WarningSignError
     from hipcoach.services import checkins
     from hipcoach.services.programs import local_today
 
-    report = checkins.report_outside_session(
-        ctx, local_today(), body.pain, body.morning_after, body.symptoms
-    )
+    try:
+        report = checkins.report_outside_session(
+            ctx, local_today(), body.pain, body.morning_after, body.symptoms, body.warning_signs
+        )
+    except WarningSignError as exc:
+        raise FieldError(f"{exc}. Nothing was stored.", "warning_signs") from None
+    from hipcoach.services.holds import hold_dict, open_holds
     from hipcoach.views import checkin_report
 
-    return checkin_report(report, checkins.decision_dict(ctx.library, report.decision))
+    out = checkin_report(report, checkins.decision_dict(ctx.library, report.decision))
+    return {**out, "pauses": [hold_dict(h) for h in open_holds(ctx)]}
+
+
+@router.get(
+    "/checkins/warning-signs",
+    summary="The warning signs a check-in can report",
+    responses=errors(),
+)
+def warning_signs(ctx: Ctx) -> list[dict[str, str]]:
+    """Each sign's id and label, in the screen's order; each raises the screen's own flag."""
+    from hipcoach.services.holds import sign_choices
+
+    return [{"id": i, "label": label} for i, label in sign_choices(ctx)]
+
+
+@router.post(
+    "/plan/clearance",
+    status_code=201,
+    summary="Record a clinician's all-clear",
+    responses=errors(409, 422, 503, changes=True),
+)
+def clearance(ctx: Ctx, body: ClearanceIn) -> dict[str, Any]:
+    """Lifts every pause a warning sign or easier sessions began; a stop on the screen is
+    lifted by a new screen only (422 says so, and nothing is stored)."""
+    from hipcoach.services.holds import record_clearance
+    from hipcoach.services.programs import local_today
+
+    return record_clearance(ctx, body.by, body.on, body.note, local_today()).to_dict()
 
 
 @router.get("/goals", summary="The goals a plan can aim at", responses=errors())
@@ -297,3 +357,23 @@ def _status(ctx: Ctx, day: dt.date) -> dict[str, Any]:
         "valid_until": str(status.valid_until) if status.valid_until else None,
         "latest": screen_view(latest, ctx.library) if latest else None,
     }
+
+
+@router.get("/preferences", summary="Your own choices", responses=errors(503))
+def preferences(ctx: Ctx) -> dict[str, bool]:
+    """Each choice and whether it is on (the rules apply it: `preference.heels-closer`)."""
+    from hipcoach.services.preferences import preferences_dict
+
+    return preferences_dict(ctx)
+
+
+@router.put(
+    "/preferences", summary="Change your own choices", responses=errors(422, 503, changes=True)
+)
+def set_preferences(ctx: Ctx, body: PreferencesIn) -> dict[str, bool]:
+    """Switch a choice on or off; answers every choice as it now stands."""
+    from hipcoach.services.preferences import choose, preferences_dict
+
+    if body.heels_closer is not None:
+        choose(ctx, "heels-closer", body.heels_closer)
+    return preferences_dict(ctx)

@@ -33,6 +33,12 @@ class CheckinBefore(StrictBody):
 
     pain_now: int | None = Pain
     morning_after: Literal["better", "same", "worse"] | None = None
+    warning_signs: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Warning signs since the last session (ids from GET "
+        "/api/v1/checkins/warning-signs): each pauses the program as the screen would.",
+    )
 
 
 class StartSession(StrictBody):
@@ -183,6 +189,7 @@ def start_session(ctx: Ctx, body: StartSession) -> LiveSessionOut:
         options.to_options(),
         checkin.pain_now,
         checkin.morning_after,
+        checkin.warning_signs,
     )
     return LiveSessionOut(**live.to_dict())
 
@@ -238,7 +245,14 @@ def resume_session(ctx: Ctx, session_id: str, body: ResumeSession) -> LiveSessio
     from hipcoach.services.programs import local_today
 
     checkin = body.checkin or CheckinBefore.model_validate({})
-    live = resume_live(ctx, local_today(), session_id, checkin.pain_now, checkin.morning_after)
+    live = resume_live(
+        ctx,
+        local_today(),
+        session_id,
+        checkin.pain_now,
+        checkin.morning_after,
+        checkin.warning_signs,
+    )
     return LiveSessionOut(**live.to_dict(), resumable=True)
 
 
@@ -318,7 +332,7 @@ def finish_session(ctx: Ctx, session_id: str, body: Finish) -> Finished:
     record = finish_live(ctx, session_id, body.completed)
     return Finished(
         session_id=record.id,
-        status=record.status,
+        status=record.shown_status,
         segments_done=len(record.done_indices),
         segments_total=record.total_segments,
     )
@@ -349,4 +363,6 @@ def history(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=10_000)] = 50) -> lis
     from hipcoach import services
     from hipcoach.views import history_row
 
-    return [history_row(r) for r in services.history(ctx, limit)]
+    rows = services.history(ctx, limit)
+    why = services.safety_reasons(ctx, rows)
+    return [history_row(r) | {"ended_why": why.get(r.session_id)} for r in rows]

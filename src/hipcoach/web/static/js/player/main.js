@@ -281,6 +281,8 @@ $("start-form").addEventListener("submit", async (e) => {
       const pain = scale($("start-pain"), "Pain");
       if (pain !== null) checkin.pain_now = pain;
       if ($("start-morning").value) checkin.morning_after = $("start-morning").value;
+      const signs = [...document.querySelectorAll("input[name=warning_sign]:checked")];
+      if (signs.length) checkin.warning_signs = signs.map((box) => box.value);
     }
     $("start-button").disabled = true;
     // Resuming passes the same gate as starting: the check-in may ease or stop the rest.

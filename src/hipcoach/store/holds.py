@@ -1,0 +1,169 @@
+"""Clinical pauses (holds) and their clearances, and a person's preferences, as stored.
+
+A hold is written once when it begins and once when it is lifted; nothing
+else ever changes it, so what a person was told and when stays the record.
+Each write is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from hipcoach.domain.errors import StoreError
+from hipcoach.domain.holds import Clearance, Hold, HoldKind
+from hipcoach.domain.screening import FlagLevel
+from hipcoach.store.repository import Repository
+from hipcoach.store.tables import HoldRow, PreferenceRow, ProfileRow
+
+
+def _aware(moment: datetime, what: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise StoreError(f"{what} must be timezone-aware (got a naive datetime)")
+    return moment.astimezone(UTC)
+
+
+class HoldRepository(Repository):
+    """Reads and writes holds through one SQLAlchemy engine."""
+
+    def begin(self, profile_id: int, hold: Hold) -> Hold:
+        """Store a new hold; returns it with its id. One open hold per kind: a second is kept
+        as well (its own reasons and signs), since each names what happened."""
+        if hold.kind is HoldKind.SCREEN:
+            raise StoreError("a screen's stop is read from the screen; it is not stored as a hold")
+        with self._transaction("store the pause") as db:
+            if db.get(ProfileRow, profile_id) is None:
+                raise StoreError(f"no profile with id {profile_id}")
+            row = HoldRow(
+                profile_id=profile_id,
+                kind=hold.kind.value,
+                level=hold.level.value,
+                since=_aware(hold.since, "a pause's start"),
+                rule_ids_json=json.dumps(list(hold.rule_ids)),
+                reasons_json=json.dumps(list(hold.reasons)),
+                what_to_do=hold.what_to_do,
+                signs_json=json.dumps(list(hold.signs)),
+            )
+            db.add(row)
+            db.flush()
+            return _record(row)
+
+    def open(self, profile_id: int) -> list[Hold]:
+        """The holds not yet lifted, oldest first."""
+        query = (
+            select(HoldRow)
+            .where(HoldRow.profile_id == profile_id, HoldRow.lifted_at.is_(None))
+            .order_by(HoldRow.since, HoldRow.id)
+        )
+        with self._transaction("read the pauses") as db:
+            return [_record(row) for row in db.scalars(query)]
+
+    def history(self, profile_id: int, limit: int | None = None) -> list[Hold]:
+        """Every hold, newest first, lifted or not."""
+        query = (
+            select(HoldRow)
+            .where(HoldRow.profile_id == profile_id)
+            .order_by(HoldRow.since.desc(), HoldRow.id.desc())
+            .limit(limit)
+        )
+        with self._transaction("read the pauses") as db:
+            return [_record(row) for row in db.scalars(query)]
+
+    def lift_all(
+        self, profile_id: int, at: datetime, how: str, clearance: Clearance | None = None
+    ) -> list[Hold]:
+        """Lift every open hold at once (a clearance or a new screen covers them all)."""
+        if how not in ("clearance", "screen"):
+            raise StoreError(f"a pause is lifted by a clearance or a screen, not '{how}'")
+        moment = _aware(at, "the time a pause is lifted")
+        with self._transaction("lift the pause") as db:
+            rows = list(
+                db.scalars(
+                    select(HoldRow).where(
+                        HoldRow.profile_id == profile_id, HoldRow.lifted_at.is_(None)
+                    )
+                )
+            )
+            for row in rows:
+                row.lifted_at = moment
+                row.lifted_how = how
+                if clearance is not None:
+                    row.cleared_by = clearance.by
+                    row.cleared_on = clearance.on
+                    row.clearance_note = clearance.note
+            db.flush()
+            return [_record(row) for row in rows]
+
+
+class PreferenceRepository(Repository):
+    """A person's own choices, one text value per key."""
+
+    def get(self, profile_id: int, key: str) -> str | None:
+        query = select(PreferenceRow.value).where(
+            PreferenceRow.profile_id == profile_id, PreferenceRow.key == key
+        )
+        with self._transaction("read a preference") as db:
+            return db.scalar(query)
+
+    def all(self, profile_id: int) -> dict[str, str]:
+        query = select(PreferenceRow).where(PreferenceRow.profile_id == profile_id)
+        with self._transaction("read the preferences") as db:
+            return {row.key: row.value for row in db.scalars(query)}
+
+    def set(self, profile_id: int, key: str, value: str | None) -> None:
+        """Store `value` for `key` (None removes it)."""
+        with self._transaction("store a preference") as db:
+            if db.get(ProfileRow, profile_id) is None:
+                raise StoreError(f"no profile with id {profile_id}")
+            row = db.scalar(
+                select(PreferenceRow).where(
+                    PreferenceRow.profile_id == profile_id, PreferenceRow.key == key
+                )
+            )
+            if value is None:
+                if row is not None:
+                    db.delete(row)
+                return
+            if row is None:
+                db.add(
+                    PreferenceRow(
+                        profile_id=profile_id, key=key, value=value, updated_at=datetime.now(UTC)
+                    )
+                )
+            else:
+                row.value, row.updated_at = value, datetime.now(UTC)
+
+
+def _record(row: HoldRow) -> Hold:
+    try:
+        rule_ids = json.loads(row.rule_ids_json)
+        reasons = json.loads(row.reasons_json)
+        signs = json.loads(row.signs_json)
+        if not (isinstance(rule_ids, list) and isinstance(reasons, list) and len(rule_ids)):
+            raise ValueError("rule ids and reasons must be lists")
+        if len(rule_ids) != len(reasons) or not isinstance(signs, list):
+            raise ValueError("each rule needs its reason")
+        clearance = None
+        if row.cleared_by is not None:
+            on = row.cleared_on if isinstance(row.cleared_on, date) else None
+            if on is None:
+                raise ValueError("a clearance needs its date")
+            clearance = Clearance(row.cleared_by, on, row.clearance_note)
+        return Hold(
+            kind=HoldKind(row.kind),
+            level=FlagLevel(row.level),
+            since=row.since,
+            rule_ids=tuple(str(r) for r in rule_ids),
+            reasons=tuple(str(r) for r in reasons),
+            what_to_do=row.what_to_do,
+            signs=tuple(str(s) for s in signs),
+            id=row.id,
+            lifted_at=row.lifted_at,
+            lifted_how=row.lifted_how,
+            clearance=clearance,
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        # A bent row must not read as "no pause": refuse it and say which one.
+        raise StoreError(f"pause {row.id} in the journal cannot be read ({exc})") from exc
