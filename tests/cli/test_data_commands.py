@@ -40,7 +40,7 @@ def test_export_json_to_stdout(recorded: Cli) -> None:
 def test_export_to_a_file_never_replaces_one_without_force(recorded: Cli, tmp_path: Path) -> None:
     out = tmp_path / "backup.json"
     assert recorded("export", "--out", str(out)) == ""  # the summary goes to stderr
-    assert json.loads(out.read_text())["schema_version"] == 1
+    assert json.loads(out.read_text())["schema_version"] == 2
     out.write_text("my notes")
     message = recorded("export", "--out", str(out), code=1)
     assert "Error: " in message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,22 +187,7 @@ def profile_records(draw: st.DrawFn) -> dict[str, Any]:
             for _ in range(draw(st.integers(0, PER_KIND)))
         ],
         "holds": [
-            {
-                "id": next(ids),
-                "kind": draw(st.sampled_from(HOLD_KINDS)),
-                "level": draw(st.sampled_from(HOLD_LEVELS)),
-                "since": draw(moments),
-                "rule_ids_json": json.dumps(draw(st.lists(_short(30), min_size=n, max_size=n))),
-                "reasons_json": json.dumps(draw(st.lists(texts, min_size=n, max_size=n))),
-                "what_to_do": draw(texts),
-                "signs_json": json.dumps(draw(st.lists(_short(20), max_size=3))),
-                "lifted_at": draw(st.none() | moments),
-                "lifted_how": draw(st.none() | st.sampled_from(["clearance", "screen"])),
-                "cleared_by": draw(st.none() | _short(40)),
-                "cleared_on": draw(st.none() | st.dates(date(2000, 1, 1), date(2099, 12, 31))),
-                "clearance_note": draw(st.none() | texts),
-            }
-            for n in draw(st.lists(st.integers(1, 3), max_size=PER_KIND))
+            _hold(draw, next(ids), n) for n in draw(st.lists(st.integers(1, 3), max_size=PER_KIND))
         ],
         "preferences": [
             {
@@ -211,8 +196,36 @@ def profile_records(draw: st.DrawFn) -> dict[str, Any]:
                 "value": draw(_short(20)),
                 "updated_at": draw(moments),
             }
-            for key in draw(st.lists(_short(20), max_size=PER_KIND, unique=True))
+            for key in draw(st.lists(_short(20).filter(bool), max_size=PER_KIND, unique=True))
         ],
+    }
+
+
+def _hold(draw: st.DrawFn, hold_id: int, n: int) -> dict[str, Any]:
+    """A pause as the store keeps one: begun in the past, lifted after that (or open),
+    a clearance lift with who and when, a screen lift without."""
+    since = draw(st.datetimes(datetime(2000, 1, 1), datetime(2026, 1, 1), timezones=st.just(UTC)))
+    how = draw(st.sampled_from([None, "clearance", "screen"]))
+    lifted = None if how is None else since + timedelta(seconds=draw(st.integers(0, 10**7)))
+    cleared = how == "clearance"
+    letters = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+    sentence = st.text(letters, min_size=1, max_size=60)
+    return {
+        "id": hold_id,
+        "kind": draw(st.sampled_from(HOLD_KINDS)),
+        "level": draw(st.sampled_from(HOLD_LEVELS)),
+        "since": since,
+        "rule_ids_json": json.dumps(
+            draw(st.lists(_short(30).filter(bool), min_size=n, max_size=n))
+        ),
+        "reasons_json": json.dumps(draw(st.lists(sentence, min_size=n, max_size=n))),
+        "what_to_do": draw(st.text(letters, max_size=80)),
+        "signs_json": json.dumps(draw(st.lists(_short(20).filter(bool), max_size=3))),
+        "lifted_at": lifted,
+        "lifted_how": how,
+        "cleared_by": draw(_short(40).filter(bool)) if cleared else None,
+        "cleared_on": draw(st.dates(date(2000, 1, 1), date(2026, 1, 1))) if cleared else None,
+        "clearance_note": draw(st.none() | st.text(letters, max_size=80)) if cleared else None,
     }
 
 
@@ -289,7 +302,7 @@ def test_the_written_file_is_documented_json(journal: Journal) -> None:
     document = to_document(dump_profile(journal.engine, populate(journal)), EXPORTED_AT, "9.9")
     parsed = json.loads(dumps(document))
     assert parsed["format"] == "hipcoach-export"
-    assert parsed["schema_version"] == SCHEMA_VERSION == 1
+    assert parsed["schema_version"] == SCHEMA_VERSION == 2
     assert parsed["exported_at"] == "2025-03-15T09:00:00Z"
     assert list(parsed["records"]) == list(Records.model_fields)
     session = next(s for s in parsed["records"]["sessions"] if s["routine_id"] == "morning-pry")
@@ -347,8 +360,8 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ),
     (
         "newer version",
-        lambda t: _edited(t, _set("schema_version", 2)),
-        "made by a newer hipcoach (export schema version 2; this hipcoach reads up to version 1)",
+        lambda t: _edited(t, _set("schema_version", 3)),
+        "made by a newer hipcoach (export schema version 3; this hipcoach reads up to version 2)",
     ),
     (
         "unknown version",

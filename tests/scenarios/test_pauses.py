@@ -11,6 +11,7 @@ resume`, `plan ics` read by two parsers), the API (/api/v1/today,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC as UTC_ZONE
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -235,12 +236,14 @@ def test_plan_resume_on_a_plan_never_paused_says_so(planned: Cli) -> None:
 def test_a_pause_of_the_person_and_a_clinical_one_each_lift_on_their_own(planned: Cli) -> None:
     planned("plan", "pause", "--reason", "travelling")
     planned("checkin", "--warning-sign", "weight-loss")
-    assert "You paused it too" in planned("plan", "resume", code=1)
-    planned("plan", "clear", "--by", "my GP")
+    out = planned("plan", "resume")
+    assert "stays paused for your safety" in out
+    assert "screen.clinician.weight-loss" in out
     shown = planned.json("plan", "show")
     assert shown["status"] == "paused"
-    assert shown["paused_by_you"] is True
-    planned("plan", "resume")
+    assert shown["paused_by_you"] is False
+    assert "plan clear --by" in planned("today")  # not "hipcoach plan resume"
+    planned("plan", "clear", "--by", "my GP")
     assert planned.json("plan", "show")["status"] == "active"
 
 
@@ -334,3 +337,54 @@ def test_the_pages_show_the_pause_and_take_a_clearance(planned: Cli, data_dir: P
         forged = client.post("/safety/report", data={"sign": "fall"})
         assert forged.status_code == 403
     assert planned.json("plan", "show")["status"] == "paused"
+
+
+def test_a_clearance_lifts_only_what_began_by_its_day(planned: Cli, data_dir: Path) -> None:
+    """A sign reported after the day of the all-clear is not lifted by it."""
+    from sqlalchemy import update
+
+    from hipcoach.store.tables import HoldRow
+
+    planned("checkin", "--warning-sign", "numbness")
+    settings = Settings.from_env({"HIPCOACH_DATA_DIR": str(data_dir)})
+    from hipcoach import services
+
+    with services.Context(settings) as ctx, ctx.journal.engine.begin() as conn:
+        earlier = datetime.now().astimezone() - timedelta(days=3)
+        conn.execute(update(HoldRow).values(since=earlier))
+    planned("checkin", "--warning-sign", "fall")
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    out = planned("plan", "clear", "--by", "Dr A", "--on", yesterday)
+    assert "screen.clinician.numbness" in out
+    assert "Still paused" in out
+    assert "screen.urgent.trauma" in out
+    still = planned("start", "--plain", "--no-voice", "--pain-now", "0", code=1)
+    assert "(screen.urgent.trauma)" in still
+    assert "(screen.clinician.numbness)" not in still
+
+
+def test_looking_at_another_day_stores_no_pause(planned: Cli, data_dir: Path) -> None:
+    """`today --date` and GET /api/v1/today are views: they never begin a pause."""
+    from hipcoach import services
+    from hipcoach.services import holds
+
+    for days_ago in (22, 21):
+        planned("checkin", "--pain", "8")  # today's, then moved back
+        settings = Settings.from_env({"HIPCOACH_DATA_DIR": str(data_dir)})
+        with services.Context(settings) as ctx, ctx.journal.engine.begin() as conn:
+            from sqlalchemy import text
+
+            moment = datetime.now().astimezone() - timedelta(days=days_ago)
+            conn.execute(
+                text(
+                    "UPDATE checkins SET recorded_at = :t WHERE id = (SELECT max(id) FROM checkins)"
+                ),
+                {"t": moment.astimezone(UTC_ZONE).replace(tzinfo=None)},
+            )
+    past = (date.today() - timedelta(days=21)).isoformat()
+    planned("today", "--date", past)
+    with _client(data_dir) as client:
+        client.get(f"{API}/today", params={"date": past})
+    with services.Context(settings) as ctx:
+        assert holds.stored_holds(ctx) == []
+    assert "program.pause.regressions" not in planned("today", "--explain")

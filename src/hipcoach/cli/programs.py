@@ -121,10 +121,16 @@ def plan_pause_command(
 def plan_resume_command() -> None:
     """Resume a plan you paused (a clinical pause lifts only by a clearance or a new screen)."""
     from hipcoach import services
+    from hipcoach.services.holds import pause_lines
     from hipcoach.services.programs import set_plan_status
 
     with services.Context() as ctx:
-        set_plan_status(ctx, "active")
+        view = set_plan_status(ctx, "active")
+    if view.holds:
+        typer.echo("Your own pause is over, but the plan stays paused for your safety:")
+        for line in (line for h in view.holds for line in pause_lines(h)):
+            typer.echo(line)
+        return
     typer.echo("Plan resumed. hipcoach today shows the next session.")
 
 
@@ -155,9 +161,15 @@ def plan_clear_command(
         typer.echo(
             f"  Lifted the pause of {hold.since.astimezone():%Y-%m-%d}: {', '.join(hold.rule_ids)}"
         )
-    if result.still:
-        typer.echo("Still paused: your latest screen says stop; a new screen lifts that.")
-    else:
+    for hold in result.still:
+        if hold.kind.value == "screen":
+            typer.echo("Still paused: your latest screen says stop; a new screen lifts that.")
+        else:
+            typer.echo(
+                f"Still paused: the pause of {hold.since.astimezone():%Y-%m-%d} "
+                f"({', '.join(hold.rule_ids)}) began after this all-clear and needs its own."
+            )
+    if not result.still:
         typer.echo("Sessions can start again. hipcoach today shows the next one.")
 
 
@@ -296,7 +308,8 @@ def _print_today(view: TodayView, explain: bool) -> None:
 
 def _unblock_hint(blockers: tuple[tuple[str, str], ...]) -> str:
     ids = [rule_id for rule_id, _ in blockers]
-    if "plan.paused" in ids:
+    clinical = any(i.startswith(("program.pause", "screen.")) and i != "screen.needed" for i in ids)
+    if "plan.paused" in ids and not clinical:
         return "resume the plan with hipcoach plan resume when you are ready."
     if "screen.needed" in ids:
         return "take the readiness screen: hipcoach screen (about a minute)."

@@ -1,6 +1,6 @@
 """The hipcoach export file: everything a profile owns as one JSON document, and back.
 
-    {"format": "hipcoach-export", "schema_version": 1,
+    {"format": "hipcoach-export", "schema_version": 2,
      "exported_at": "2025-03-14T07:30:00Z", "hipcoach_version": "0.1.0",
      "profile": {"name": "local", "created_at": "..."},
      "records": {"plans": [...], "sessions": [...], "segment_events": [...], ...}}

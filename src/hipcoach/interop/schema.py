@@ -42,7 +42,7 @@ from hipcoach.store.tables import (
 )
 
 FORMAT = "hipcoach-export"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: pauses (holds), preferences, sessions.ended_by_rule
 
 
 def _one_of(values: tuple[str, ...]) -> Callable[[str], str]:
@@ -172,27 +172,50 @@ class QuestionnaireResponse(_Record):
     score: Number | None
 
 
+RuleIdText = Annotated[str, Field(min_length=1, max_length=64)]
+Sentence = Annotated[str, Field(min_length=1, max_length=600)]
+
+
 class Hold(_Record):
-    """A clinical pause: why it began, and the clearance or new screen that lifted it."""
+    """A clinical pause: why it began, and the clearance or new screen that lifted it.
+
+    Checked as a whole, so that what is taken in every command can read: a pause does
+    not begin in the future, is not lifted before it began, and a clearance has both
+    who gave it and when (within a day either side, for clocks that disagree).
+    """
 
     id: int
     kind: Annotated[str, AfterValidator(_one_of(HOLD_KINDS))]
     level: Annotated[str, AfterValidator(_one_of(HOLD_LEVELS))]
     since: AwareDatetime
-    rule_ids: Annotated[list[str], Field(min_length=1, max_length=20)]
-    reasons: Annotated[list[str], Field(min_length=1, max_length=20)]
-    what_to_do: str
-    signs: Annotated[list[str], Field(max_length=20)]
+    rule_ids: Annotated[list[RuleIdText], Field(min_length=1, max_length=20)]
+    reasons: Annotated[list[Sentence], Field(min_length=1, max_length=20)]
+    what_to_do: Annotated[str, Field(max_length=2000)]
+    signs: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=20)]
     lifted_at: AwareDatetime | None
     lifted_how: Annotated[str, AfterValidator(_one_of(("clearance", "screen")))] | None
-    cleared_by: str | None
+    cleared_by: Annotated[str, Field(min_length=1, max_length=100)] | None
     cleared_on: date | None
-    clearance_note: str | None
+    clearance_note: Annotated[str, Field(max_length=500)] | None
 
     @model_validator(mode="after")
-    def _a_reason_per_rule(self) -> Hold:
+    def _consistent(self) -> Hold:
+        from datetime import UTC, datetime, timedelta
+
+        soon = datetime.now(UTC) + timedelta(days=1)
         if len(self.rule_ids) != len(self.reasons):
             raise ValueError("needs one reason per rule id")
+        if self.since > soon:
+            raise ValueError("a pause cannot begin in the future")
+        if (self.lifted_at is None) != (self.lifted_how is None):
+            raise ValueError("lifted_at and lifted_how come together")
+        if self.lifted_at is not None and not (self.since <= self.lifted_at <= soon):
+            raise ValueError("a pause is lifted after it began, and not in the future")
+        cleared = (self.cleared_by is None, self.cleared_on is None)
+        if cleared[0] != cleared[1] or (self.lifted_how == "clearance") == cleared[0]:
+            raise ValueError("a clearance lift needs cleared_by and cleared_on, and only it")
+        if self.clearance_note is not None and self.cleared_by is None:
+            raise ValueError("a clearance note needs its clearance")
         return self
 
 
@@ -200,8 +223,8 @@ class Preference(_Record):
     """One of the person's own choices."""
 
     id: int
-    key: str
-    value: str
+    key: Annotated[str, Field(min_length=1, max_length=64)]
+    value: Annotated[str, Field(max_length=200)]
     updated_at: AwareDatetime
 
 
@@ -219,6 +242,13 @@ class Records(_Record):
     holds: list[Hold] = []
     preferences: list[Preference] = []
 
+    @model_validator(mode="after")
+    def _one_value_per_preference(self) -> Records:
+        keys = [p.key for p in self.preferences]
+        if len(set(keys)) != len(keys):
+            raise ValueError("preferences: a key is given twice")
+        return self
+
 
 class Profile(_Record):
     """Whose data this was; an import goes into the current profile whatever its name."""
@@ -231,7 +261,7 @@ class ExportFile(_Record):
     """The whole file."""
 
     format: Literal["hipcoach-export"]
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]  # a version 1 file simply has none of version 2's records
     exported_at: AwareDatetime
     hipcoach_version: str | None = None
     profile: Profile

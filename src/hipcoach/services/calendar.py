@@ -40,7 +40,8 @@ def plan_ics(ctx: Context) -> bytes:
     changes = [record.created_at, record.updated_at, last_change(ctx)]
     changed = max(m.astimezone(UTC) for m in changes if m is not None)
     stamp = record.created_at.astimezone(UTC)
-    sequence = int((changed - stamp).total_seconds() // 60) if changed > stamp else 0
+    # Seconds, so a pause begun (or lifted) a moment after the plan was made still counts.
+    sequence = int((changed - stamp).total_seconds()) if changed > stamp else 0
     cal = icalendar.Calendar()
     cal.add("prodid", "-//hipcoach//hipcoach plan//EN")
     cal.add("version", "2.0")

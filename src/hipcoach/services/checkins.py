@@ -83,9 +83,14 @@ def record_checkin_after(
         check_scale(pain, "pain")
     if effort is not None:
         check_scale(effort, "effort")
-    return checkin_repository(ctx).add_checkin(
+    record = checkin_repository(ctx).add_checkin(
         ctx.profile_id, "after", session_id=session_id, pain=pain, effort=effort
     )
+    if pain is not None and pain > rulebook(ctx).limits.pain_acceptable_max:
+        # A painful session can complete the pattern that pauses the program: keep it now,
+        # not only at the next start (which may come after the pattern's window).
+        readiness_decision(ctx, datetime.now(UTC).astimezone().date(), keep_pause=True)
+    return record
 
 
 def recent_history(
@@ -152,23 +157,23 @@ def readiness_decision(
     pain_now: int | None = None,
     morning_after: str | None = None,
     red_flags: Sequence[str] = (),
-    keep_pause: bool | None = None,
+    keep_pause: bool = False,
 ) -> Decision:
     """What today's session should be. Answers not given come from today's stored check-in.
 
     Every clinical pause in force blocks it (services.holds). When the pattern of
     easier sessions pauses the program, the pause is kept so it lasts until it is
-    lifted: always when the decision rests on stored answers only, and when
-    `keep_pause` says the answers given are being recorded (a start, a resume).
-    A preview of answers not recorded (the Today page's form) keeps nothing.
+    lifted, but only when `keep_pause` says this is a real report being recorded
+    today (a start, a resume, a check-in or check-out): a view (`today`, the Today
+    page, any other day) or a preview of answers not recorded keeps nothing.
     """
     from hipcoach.domain.rules import PAUSE_REGRESSIONS
     from hipcoach.services import holds
 
     # Validated before anything is read, so a bad answer costs nothing.
     checkin = CheckinBefore(pain_now, parse_morning_after(morning_after))
-    if keep_pause is None:
-        keep_pause = pain_now is None and morning_after is None
+    if today != datetime.now(UTC).astimezone().date():
+        keep_pause = False  # another day's view is a what-if, never a record
     history = recent_history(ctx, today=today)
     if checkin.pain_now is None:
         # A report made earlier today on its own (`hipcoach checkin --pain 4`) stands in.
@@ -240,7 +245,8 @@ def report_outside_session(
             ctx.profile_id, symptom.value, rule.id, "next session: " + changes
         )
         fired.append(rule.id)
-    return StandaloneReport(record, tuple(fired), readiness_decision(ctx, today), hold)
+    decision = readiness_decision(ctx, today, keep_pause=True)
+    return StandaloneReport(record, tuple(fired), decision, hold)
 
 
 def explain(library: Library, decision: Decision, present: set[str] | None = None) -> list[str]:

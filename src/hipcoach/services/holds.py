@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hipcoach.domain.holds import (
@@ -145,7 +145,9 @@ class ClearanceResult:
     """What a recorded clearance lifted, and any pause it cannot lift."""
 
     lifted: tuple[Hold, ...]
-    still: tuple[Hold, ...]  # a stop on the latest screen: only a new screen lifts it
+    # What stays: a stop on the latest screen (only a new screen lifts it), and any pause
+    # begun after the day of the all-clear (a later warning sign needs its own).
+    still: tuple[Hold, ...]
     clearance: Clearance
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,14 +181,22 @@ def record_clearance(
                 "have been cleared)"
             )
         raise ClearanceError("nothing is paused, so there is nothing to clear")
-    began = min(h.since.astimezone().date() for h in stored)
-    if clearance.on < began:
+    # An all-clear covers what began up to the end of its day, and nothing reported later.
+    covers = datetime.combine(clearance.on + timedelta(days=1), time.min).astimezone()
+    if clearance.on >= today:
+        covers = datetime.now(UTC)
+    if not any(h.since <= covers for h in stored):
+        began = min(h.since.astimezone().date() for h in stored)
         raise ClearanceError(
             f"the all-clear is dated {clearance.on.isoformat()}, before the pause began on "
             f"{began.isoformat()}: a clearance must come after what it clears"
         )
-    lifted = _repo(ctx).lift_all(ctx.profile_id, datetime.now(UTC), "clearance", clearance)
-    return ClearanceResult(tuple(lifted), tuple(screen), clearance)
+    lifted = _repo(ctx).lift_all(
+        ctx.profile_id, datetime.now(UTC), "clearance", clearance, begun_by=covers
+    )
+    lifted_ids = {h.id for h in lifted}
+    later = [h for h in stored_holds(ctx) if h.id not in lifted_ids]
+    return ClearanceResult(tuple(lifted), (*screen, *later), clearance)
 
 
 def lift_by_screen(ctx: Context, screen: StoredScreen) -> list[Hold]:
@@ -195,7 +205,9 @@ def lift_by_screen(ctx: Context, screen: StoredScreen) -> list[Hold]:
         return []
     if not stored_holds(ctx):
         return []
-    return _repo(ctx).lift_all(ctx.profile_id, datetime.now(UTC), "screen")
+    return _repo(ctx).lift_all(
+        ctx.profile_id, datetime.now(UTC), "screen", begun_by=screen.taken_at
+    )
 
 
 def hold_dict(hold: Hold) -> dict[str, Any]:

@@ -322,21 +322,20 @@ class PlanHeldError(HipcoachError):
 def set_plan_status(ctx: Context, status: str, reason: str | None = None) -> PlanView:
     """Pause or resume the current plan.
 
-    Resuming takes back only the person's own pause: a clinical pause refuses it
-    (PlanHeldError says what lifts it), and a plan that is not paused says so.
+    Resuming takes back only the person's own pause: with a clinical pause in force
+    too, their own pause ends and the clinical one stays (the view still shows it);
+    with only a clinical pause, PlanHeldError says what lifts it; a plan that is not
+    paused says so.
     """
     from hipcoach.services.holds import open_holds, pause_lines
 
     record, _ = current_plan(ctx)
     if status == "active":
         held = open_holds(ctx)
-        if held:
+        if held and record.status != "paused":
             lines = [line for h in held for line in pause_lines(h)]
-            mine = " (You paused it too; that pause stays until it lifts.)"
             raise PlanHeldError(
-                "The plan is paused for your safety, and resuming cannot lift that."
-                + (mine if record.status == "paused" else "")
-                + "\n"
+                "The plan is paused for your safety, and resuming cannot lift that.\n"
                 + "\n".join(lines)
             )
         if record.status != "paused":

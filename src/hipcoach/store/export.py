@@ -259,6 +259,33 @@ def _comparable(value: Any) -> Any:
     return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
+def _refuse_taken_keys(
+    conn: Connection, table: Table, rows: list[Row], profile_id: int, name: str
+) -> None:
+    """A per-profile unique key (a preference's key) the profile already holds: refused by
+    name, rather than by the database half-way through the import."""
+    from sqlalchemy import UniqueConstraint, tuple_
+
+    for constraint in table.constraints:
+        if not isinstance(constraint, UniqueConstraint) or "profile_id" not in constraint.columns:
+            continue
+        columns = [c for c in constraint.columns if c.name != "profile_id"]
+        wanted = [tuple(row[c.name] for c in columns) for row in rows]
+        found = conn.execute(
+            select(*columns).where(table.c.profile_id == profile_id, tuple_(*columns).in_(wanted))
+        )
+        taken = {tuple(row) for row in found}
+        for index, key in enumerate(wanted):
+            if key in taken:
+                field = columns[0].name
+                raise DataImportError(
+                    f"{key[0]!r} is already set in profile '{name}'; nothing was imported",
+                    table.name,
+                    index,
+                    field,
+                )
+
+
 def _refuse_duplicates(
     conn: Connection,
     tables: list[Table],
@@ -272,6 +299,7 @@ def _refuse_duplicates(
     for table in tables:
         if not rows[table.name]:
             continue
+        _refuse_taken_keys(conn, table, rows[table.name], profile_id, name)
         (pk,) = table.primary_key.columns
         if not isinstance(pk.type, Integer):
             # A natural key (the session uuid) is global: another profile may hold it.

@@ -72,20 +72,24 @@ class HoldRepository(Repository):
             return [_record(row) for row in db.scalars(query)]
 
     def lift_all(
-        self, profile_id: int, at: datetime, how: str, clearance: Clearance | None = None
+        self,
+        profile_id: int,
+        at: datetime,
+        how: str,
+        clearance: Clearance | None = None,
+        begun_by: datetime | None = None,
     ) -> list[Hold]:
-        """Lift every open hold at once (a clearance or a new screen covers them all)."""
+        """Lift the open holds that began by `begun_by` (all open ones when None), in one
+        transaction: a pause begun after the clearance or the screen is not theirs to lift,
+        even one stored while this runs."""
         if how not in ("clearance", "screen"):
             raise StoreError(f"a pause is lifted by a clearance or a screen, not '{how}'")
         moment = _aware(at, "the time a pause is lifted")
+        query = select(HoldRow).where(HoldRow.profile_id == profile_id, HoldRow.lifted_at.is_(None))
+        if begun_by is not None:
+            query = query.where(HoldRow.since <= _aware(begun_by, "the clearance's time"))
         with self._transaction("lift the pause") as db:
-            rows = list(
-                db.scalars(
-                    select(HoldRow).where(
-                        HoldRow.profile_id == profile_id, HoldRow.lifted_at.is_(None)
-                    )
-                )
-            )
+            rows = list(db.scalars(query.with_for_update()))
             for row in rows:
                 row.lifted_at = moment
                 row.lifted_how = how
@@ -146,11 +150,8 @@ def _record(row: HoldRow) -> Hold:
         if len(rule_ids) != len(reasons) or not isinstance(signs, list):
             raise ValueError("each rule needs its reason")
         clearance = None
-        if row.cleared_by is not None:
-            on = row.cleared_on if isinstance(row.cleared_on, date) else None
-            if on is None:
-                raise ValueError("a clearance needs its date")
-            clearance = Clearance(row.cleared_by, on, row.clearance_note)
+        if row.cleared_by is not None and isinstance(row.cleared_on, date):
+            clearance = Clearance(row.cleared_by, row.cleared_on, row.clearance_note)
         return Hold(
             kind=HoldKind(row.kind),
             level=FlagLevel(row.level),

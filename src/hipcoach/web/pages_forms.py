@@ -89,11 +89,14 @@ async def plan_pause(request: Request, ctx: Ctx) -> Response:
 
 
 @router.post("/plan/resume", response_class=HTMLResponse)
-def plan_resume(ctx: Ctx) -> Response:
+def plan_resume(request: Request, ctx: Ctx) -> Response:
     """Take a paused plan up again."""
     from hipcoach.services.programs import set_plan_status
 
-    set_plan_status(ctx, "active")
+    try:
+        set_plan_status(ctx, "active")
+    except HipcoachError as exc:  # a clinical pause alone, or nothing paused: say so
+        return _plan(request, ctx, error=("form", str(exc)))
     return RedirectResponse("/plan", status_code=303)
 
 

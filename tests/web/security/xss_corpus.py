@@ -255,11 +255,11 @@ STORED_FIELDS: tuple[StoredField, ...] = (
     StoredField("questionnaire_responses[other].questionnaire_id", (), limit=100),
     StoredField("questionnaire_responses[other].answers", ()),
     # A pause lifted by a clearance: the Warning signs page lists it with who cleared it.
-    StoredField("holds.rule_ids", ("safety",)),
+    StoredField("holds.rule_ids", ("safety",), limit=64),
     StoredField("holds.cleared_by", ("safety",), limit=100),
-    StoredField("holds.clearance_note", ("safety",)),
-    StoredField("holds.what_to_do", ()),  # said only while the pause holds
-    StoredField("preferences.value", ()),  # only "true" switches a choice on
+    StoredField("holds.clearance_note", ("safety",), limit=500),
+    StoredField("holds.what_to_do", (), limit=2000),  # said only while the pause holds
+    StoredField("preferences.value", (), limit=200),  # only "true" switches a choice on
     StoredField("profile.name", ("import",), limit=100),
     StoredField("hipcoach_version", ()),
 )
