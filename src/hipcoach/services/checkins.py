@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 # Keys this module adds to a session's stored options, beside CompileOptions' own.
 ADJUSTMENTS, VERDICT, SPLICES = "adjustments", "verdict", "splices"
-# How a session a rule stopped shows (stored as partial, with the rule: sessions.ended_by_rule).
-ENDED_FOR_SAFETY = "ended_for_safety"
 # How far back the rules look: the regression window and carried symptoms fit well inside.
 HISTORY_DAYS = 42
 
@@ -89,7 +87,9 @@ def record_checkin_after(
     if pain is not None and pain > rulebook(ctx).limits.pain_acceptable_max:
         # A painful session can complete the pattern that pauses the program: keep it now,
         # not only at the next start (which may come after the pattern's window).
-        readiness_decision(ctx, datetime.now(UTC).astimezone().date(), keep_pause=True)
+        from hipcoach.services.programs import local_today
+
+        readiness_decision(ctx, local_today(), keep_pause=True)
     return record
 
 
@@ -167,12 +167,14 @@ def readiness_decision(
     today (a start, a resume, a check-in or check-out): a view (`today`, the Today
     page, any other day) or a preview of answers not recorded keeps nothing.
     """
+    from hipcoach.domain.holds import hold_decision
     from hipcoach.domain.rules import PAUSE_REGRESSIONS
     from hipcoach.services import holds
+    from hipcoach.services.programs import local_today
 
     # Validated before anything is read, so a bad answer costs nothing.
     checkin = CheckinBefore(pain_now, parse_morning_after(morning_after))
-    if today != datetime.now(UTC).astimezone().date():
+    if today != local_today():
         keep_pause = False  # another day's view is a what-if, never a record
     history = recent_history(ctx, today=today)
     if checkin.pain_now is None:
@@ -194,13 +196,13 @@ def readiness_decision(
         checkin,
         history,
         red_flags=red_flags,
-        holds=[h.decision() for h in stored],
+        holds=[d for d in (hold_decision(stored),) if d is not None],
         regressions_after=after,
         preferences=chosen(ctx),
     )
     pattern = [a for a in decision.adjustments if a.rule_id == PAUSE_REGRESSIONS]
     if pattern and keep_pause and not any(h.kind.value == "regressions" for h in stored):
-        holds.hold_regressions(ctx, PAUSE_REGRESSIONS, pattern[0].reason)
+        holds.hold_regressions(ctx, pattern[0].reason)
     return decision
 
 

@@ -121,7 +121,7 @@ def regressions_counted_after(ctx: Context) -> date | None:
     return max(lifted).astimezone().date() if lifted else None
 
 
-def hold_regressions(ctx: Context, rule_id: str, reason: str) -> Hold:
+def hold_regressions(ctx: Context, reason: str) -> Hold:
     """Keep the pause the pattern of easier sessions began, so it lasts until it is lifted."""
     for hold in stored_holds(ctx):
         if hold.kind is HoldKind.REGRESSIONS:
@@ -130,7 +130,7 @@ def hold_regressions(ctx: Context, rule_id: str, reason: str) -> Hold:
         kind=HoldKind.REGRESSIONS,
         level=FlagLevel.CLINICIAN,
         since=datetime.now(UTC),
-        rule_ids=(rule_id,),
+        rule_ids=(PAUSE_REGRESSIONS,),
         reasons=(reason,),
         what_to_do=(
             "Book a visit with your doctor or physio and show them your recent check-ins "
@@ -249,7 +249,6 @@ def pause_lines(hold: Hold) -> list[str]:
 
 
 __all__ = [
-    "PAUSE_REGRESSIONS",
     "ClearanceResult",
     "check_signs",
     "hold_dict",

@@ -1,6 +1,6 @@
 """A person's own choices that the rules read: for now, keeping the heels-closer set-up.
 
-Stored per profile (store.holds.PreferenceRepository); the rule that applies a
+Stored per profile (store.preferences.PreferenceRepository); the rule that applies a
 choice lives in the rule book (`preference.heels-closer`), so every path into a
 session applies it the same way.
 """
@@ -14,13 +14,13 @@ from hipcoach.domain.rules import PREFERENCES
 from hipcoach.services.context import Context
 
 if TYPE_CHECKING:
-    from hipcoach.store.holds import PreferenceRepository
+    from hipcoach.store.preferences import PreferenceRepository
 
 ON = "true"
 
 
 def _repo(ctx: Context) -> PreferenceRepository:
-    from hipcoach.store.holds import PreferenceRepository
+    from hipcoach.store.preferences import PreferenceRepository
 
     return PreferenceRepository(ctx.journal.engine)
 

@@ -33,6 +33,7 @@ from hipcoach.store.records import (
     SessionHead,
     SessionRecord,
     SessionStatus,
+    shown_status,
 )
 from hipcoach.store.repository import Repository, now, utc
 from hipcoach.store.segments import SaveResult, SegmentBatch, SegmentSave, write_segments
@@ -264,13 +265,7 @@ class Journal(Repository):
                 started_at=started_at,
                 routine_id=routine_id,
                 routine_name=routine_name,
-                status=(
-                    "ended_for_safety"
-                    if ended_by
-                    else "completed"
-                    if status == "completed"
-                    else "partial"
-                ),
+                status=shown_status(status, ended_by),
                 # Only the newest session can be resumed (see latest_unfinished).
                 resumable=n == 0 and status != "completed" and not ended_by,
                 segments_done=saved,

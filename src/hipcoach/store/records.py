@@ -13,6 +13,15 @@ Outcome = Literal["completed", "skipped"]
 ShownStatus = Literal["partial", "completed", "ended_for_safety"]
 
 SESSION_STATUSES: Final = ("in_progress", "partial", "completed")
+
+
+def shown_status(status: str, ended_by_rule: str | None) -> ShownStatus:
+    """The status people see for a finished or unfinished session (never "in_progress")."""
+    if ended_by_rule is not None:
+        return "ended_for_safety"
+    return "completed" if status == "completed" else "partial"
+
+
 FINAL_STATUSES: Final = ("partial", "completed")
 OUTCOMES: Final = ("completed", "skipped")
 
@@ -83,9 +92,7 @@ class SessionRecord:
     @property
     def shown_status(self) -> ShownStatus:
         """The status people see: a session a rule ended says so."""
-        if self.ended_by_rule is not None:
-            return "ended_for_safety"
-        return "completed" if self.status == "completed" else "partial"
+        return shown_status(self.status, self.ended_by_rule)
 
     @property
     def options(self) -> dict[str, Any]:
