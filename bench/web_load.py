@@ -1,4 +1,4 @@
-"""The web server under load: a year of one person's data on SQLite, 50 clients on loopback.
+"""The web server under load: a year of one person's data, 50 clients on loopback.
 
 Seeds a plan, about 250 sessions with every segment saved, a check-in before and after each,
 and weekly measurements, through the services and the store; starts `hipcoach serve` on
@@ -8,10 +8,16 @@ saves on live sessions (POST /api/v1/sessions/{id}/segments) and the progress da
 (GET /api/v1/progress): first for --warmup-s without recording, so caches are filled and
 connections open, then for --seconds measured. Prints per kind and overall the requests, req/s,
 p50/p99/max latency and the answers slower than 50 ms, then errors and reconnects.
-Goal: p99 <= 50 ms and no errors.
+Goal: p99 <= 50 ms and no errors; on PostgreSQL also no deadlocks, counted by PostgreSQL
+itself (pg_stat_database) before and after the run.
+
+The journal is SQLite in the data folder, or the database HIPCOACH_DATABASE_URL (or
+--database-url) names, such as postgresql+psycopg://postgres@127.0.0.1:5432/hipcoach_bench: the
+seed goes where the server reads. Each segment save carries a save key of its own, as the
+browser's do.
 
     python bench/web_load.py [--clients 50] [--seconds 30] [--warmup-s 3] [--sessions 250]
-                             [--think-ms 0] [--workers 2] [--data-dir DIR]
+                             [--think-ms 0] [--workers 2] [--data-dir DIR] [--database-url URL]
 
 The clients share the machine with the server, so the measuring client is a lean HTTP/1.1
 client written on asyncio streams (on uvloop when it is installed), not an HTTP library: each
@@ -41,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,11 +62,58 @@ KINDS = ("today", "segment", "progress")
 SLOW_MS = 50.0  # answers slower than this are counted per kind
 REQUEST_TIMEOUT_S = 30.0
 AGENT = "User-Agent: hipcoach-web-load\r\n"
+# Where each save's key goes in its prebuilt request: a fresh uuid4().hex, of the same length.
+KEY_SLOT = b"k" * 32
 
 T = TypeVar("T")
 
 
-def seed(data_dir: Path, sessions: int) -> dict[str, int]:
+def settings_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    """The settings the seed and the server share: the same journal for both."""
+    env = {"HIPCOACH_DATA_DIR": str(data_dir)}
+    if database_url:
+        env["HIPCOACH_DATABASE_URL"] = database_url
+    return env
+
+
+def database_kind(database_url: str | None) -> str:
+    return "PostgreSQL" if database_url and database_url.startswith("postgresql") else "SQLite"
+
+
+def seeded_sessions(data_dir: Path, database_url: str | None) -> int:
+    """How many sessions the journal already holds (0 for none, or no journal yet)."""
+    if not database_url and not (data_dir / "hipcoach.db").exists():
+        return 0
+    from hipcoach.services.context import Context
+    from hipcoach.settings import Settings
+
+    ctx = Context(Settings.from_env(settings_env(data_dir, database_url)))
+    try:
+        return len(ctx.journal.history(ctx.profile_id, limit=10_000))
+    finally:
+        ctx.close()
+
+
+def deadlocks(database_url: str | None) -> int | None:
+    """PostgreSQL's count of deadlocks in the journal's database so far (None on SQLite)."""
+    if database_kind(database_url) != "PostgreSQL":
+        return None
+    from sqlalchemy import text
+
+    from hipcoach.store import create_engine_for
+
+    engine = create_engine_for(str(database_url))
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar_one()
+        return int(found)
+    finally:
+        engine.dispose()
+
+
+def seed(data_dir: Path, sessions: int, database_url: str | None = None) -> dict[str, int]:
     """A realistic year of one person's journal, written through the services and the store."""
     from hipcoach.domain.compiler import CompileOptions
     from hipcoach.services import checkins, measurements, programs
@@ -69,7 +123,7 @@ def seed(data_dir: Path, sessions: int) -> dict[str, int]:
     from hipcoach.settings import Settings
 
     rng = random.Random(2026)  # seeded: every run seeds the same year
-    ctx = Context(Settings.from_env({"HIPCOACH_DATA_DIR": str(data_dir)}))
+    ctx = Context(Settings.from_env(settings_env(data_dir, database_url)))
     try:
         take_screen(ctx, {q.id: False for q in screening_form(ctx).questions if not q.follows})
         today = programs.local_today()
@@ -157,9 +211,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, port: int, workers: int = 1, database_url: str | None = None
+) -> subprocess.Popen[bytes]:
     """`hipcoach serve` in its own process(es), as a person would start it."""
-    env = {**os.environ, "HIPCOACH_DATA_DIR": str(data_dir)}
+    env = {**os.environ, **settings_env(data_dir, database_url)}
     env.pop("HIPCOACH_TIME_SCALE", None)
     argv = [
         sys.executable, "-m", "hipcoach", "serve",
@@ -195,10 +251,10 @@ class Tally:
         self.errors[what] = self.errors.get(what, 0) + 1
 
 
-def open_sessions(client: httpx.Client) -> list[tuple[str, int]]:
+def open_sessions(client: httpx.Client, count: int = LIVE_SESSIONS) -> list[tuple[str, int]]:
     """Start a few live sessions to save segments on: (id, segments that may be saved)."""
     live = []
-    for _ in range(LIVE_SESSIONS):
+    for _ in range(count):
         response = client.post("/api/v1/sessions", json={"routine_id": "rotation-circuit"})
         response.raise_for_status()
         body = response.json()
@@ -207,10 +263,10 @@ def open_sessions(client: httpx.Client) -> list[tuple[str, int]]:
     return live
 
 
-def prepare(base: str) -> list[tuple[str, int]]:
+def prepare(base: str, sessions: int = LIVE_SESSIONS) -> list[tuple[str, int]]:
     """Setup through httpx, outside the measurement: the live sessions and a first warm-up."""
     with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_S) as client:
-        live = open_sessions(client)
+        live = open_sessions(client, sessions)
         for _ in range(5):
             client.get("/").raise_for_status()
         client.get("/api/v1/progress").raise_for_status()
@@ -372,7 +428,7 @@ async def one_client(
         kind = next(kinds)
         if kind == "segment":
             index = (index + 1) % count
-            request = saves[index]
+            request = saves[index].replace(KEY_SLOT, uuid.uuid4().hex.encode())
         else:
             request = requests[kind]
         try:
@@ -419,6 +475,7 @@ async def load(
     seconds: float,
     warmup: float,
     think: float,
+    save_keys: bool = True,
 ) -> tuple[Tally, Tally, float]:
     """Warm up for `warmup` s, then measure for `seconds`: (warm-up tally, measured, wall s)."""
     host = f"127.0.0.1:{port}"
@@ -431,7 +488,8 @@ async def load(
             post_request(
                 f"/api/v1/sessions/{session_id}/segments",
                 host,
-                {"index": index, "outcome": "completed", "elapsed_seconds": 10.0},
+                {"index": index, "outcome": "completed", "elapsed_seconds": 10.0}
+                | ({"save_key": KEY_SLOT.decode()} if save_keys else {}),
             )
             for index in range(count)
         ]
@@ -484,7 +542,15 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def report(
-    warm: Tally, tally: Tally, wall: float, clients: int, warmup: float, loop: str, workers: int
+    warm: Tally,
+    tally: Tally,
+    wall: float,
+    clients: int,
+    warmup: float,
+    loop: str,
+    workers: int,
+    kind: str,
+    deadlocked: int | None,
 ) -> bool:
     warm_requests = sum(len(v) for v in warm.latencies.values())
     warm_errors = sum(warm.errors.values())
@@ -494,7 +560,7 @@ def report(
     )
     print(
         f"{clients} clients for {wall:.1f} s on loopback, `hipcoach serve --workers {workers}`"
-        f" (client: keep-alive HTTP/1.1 on {loop})"
+        f" on {kind} (client: keep-alive HTTP/1.1 on {loop})"
     )
     print(
         f"{'kind':10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
@@ -529,9 +595,12 @@ def report(
     errors = sum(tally.errors.values())
     print(f"errors: {errors}" + (f" {tally.errors}" if errors else ""))
     print(f"reconnects: {tally.reconnects}")
-    ok = bool(everything) and p99 <= GOAL_P99_MS and errors == 0
+    if deadlocked is not None:
+        print(f"deadlocks (pg_stat_database, warm-up and run): {deadlocked}")
+    ok = bool(everything) and p99 <= GOAL_P99_MS and errors == 0 and not deadlocked
     verdict = "PASS" if ok else "FAIL"
-    print(f"goal: p99 <= {GOAL_P99_MS:g} ms and no errors: {verdict} (p99 {p99:.1f} ms)")
+    also = " and no deadlocks" if deadlocked is not None else ""
+    print(f"goal: p99 <= {GOAL_P99_MS:g} ms, no errors{also}: {verdict} (p99 {p99:.1f} ms)")
     return ok
 
 
@@ -548,29 +617,55 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=2, help="server processes (default: one per core here)"
     )
+    parser.add_argument(
+        "--live-sessions",
+        type=int,
+        default=LIVE_SESSIONS,
+        help="sessions the clients save to, shared round (default 5: many players per session)",
+    )
+    parser.add_argument(
+        "--no-save-keys",
+        action="store_true",
+        help="send segment saves without a save key (as a hipcoach before keys would take)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("HIPCOACH_DATABASE_URL"),
+        help="the journal's database (default: HIPCOACH_DATABASE_URL, else SQLite in the data "
+        "folder); seeded unless it already holds sessions",
+    )
     args = parser.parse_args()
+    url, kind = args.database_url, database_kind(args.database_url)
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.data_dir or Path(scratch) / "data"
         started = time.perf_counter()
-        if (data_dir / "hipcoach.db").exists():
-            print(f"reusing the data seeded in {data_dir}")
+        if held := seeded_sessions(data_dir, url):
+            print(f"reusing the {held} sessions seeded in {kind} ({url or data_dir})")
         else:
-            figures = seed(data_dir, args.sessions)
+            figures = seed(data_dir, args.sessions, url)
             took = time.perf_counter() - started
-            print(f"seeded {figures} in {took:.1f} s (SQLite, {data_dir})")
+            print(f"seeded {figures} in {took:.1f} s ({kind}, {url or data_dir})")
+        deadlocks_before = deadlocks(url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(data_dir, port, args.workers)
+        server = start_server(data_dir, port, args.workers, url)
         try:
             wait_ready(base, server)
-            live = prepare(base)
+            live = prepare(base, args.live_sessions)
             think = args.think_ms / 1000
-            clients = load(port, live, args.clients, args.seconds, args.warmup_s, think)
+            clients = load(
+                port, live, args.clients, args.seconds, args.warmup_s, think, not args.no_save_keys
+            )
             (warm, tally, wall), loop = run_loop(clients)
         finally:
             server.terminate()
             server.wait(timeout=10)
-    ok = report(warm, tally, wall, args.clients, args.warmup_s, loop, args.workers)
+        # The server's connections are closed now, so PostgreSQL has counted what they saw.
+        after = deadlocks(url)
+    deadlocked = None if after is None or deadlocks_before is None else after - deadlocks_before
+    ok = report(
+        warm, tally, wall, args.clients, args.warmup_s, loop, args.workers, kind, deadlocked
+    )
     return 0 if ok else 1
 
 

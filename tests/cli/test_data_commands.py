@@ -86,11 +86,12 @@ def test_import_restores_on_another_machine(
         json.loads(backup.read_text())["records"]["segment_events"]
     )
     assert recorded.json("history") == before
-    # The same file again: refused, nothing added.
-    message = recorded("import", str(backup), code=1)
-    assert "is already in" in message
-    assert "nothing was imported" in message
+    # The same file again: every record is already there, nothing is added.
+    again_result = recorded.json("import", str(backup))
+    assert again_result["total"] == 0
+    assert again_result["total_already_there"] == sum(result["counts"].values())
     assert recorded.json("history") == before
+    assert "Already there, so skipped: " in recorded("import", str(backup))
     again = json.loads(recorded("export"))
     assert len(again["records"]["measurements"]) == 5
 
@@ -140,3 +141,21 @@ def test_import_of_a_missing_file_or_a_folder(cli: Cli, tmp_path: Path) -> None:
         "import", str(tmp_path / "nope.json"), code=1
     )
     assert "is a folder; give the export's .json file" in cli("import", str(tmp_path), code=1)
+
+
+def test_a_record_direct_entry_would_refuse_names_file_record_and_field(
+    recorded: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "backup.json"
+    recorded("export", "--out", str(backup))
+    document = json.loads(backup.read_text())
+    document["records"]["measurements"][0]["value"] = 170.0
+    bent = tmp_path / "bent.json"
+    bent.write_text(json.dumps(document))
+    _move_to_a_new_machine(tmp_path, monkeypatch)
+    message = recorded("import", str(bent), code=1)
+    record_id = document["records"]["measurements"][0]["id"]
+    assert message.startswith(f"Error: bent.json: measurements[0] (id {record_id}).value: ")
+    assert "not a plausible hip rotation" in message
+    assert recorded.json("history") == []
+    assert json.loads(recorded("export"))["records"]["measurements"] == []

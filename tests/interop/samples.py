@@ -30,6 +30,25 @@ PSFS_ANSWERS = {
     ]
 }
 
+# What a caution screen stores (store.screens.outcome_to_dict).
+SCREEN_OUTCOME = {
+    "status": "caution",
+    "verdict": "modify",
+    "form_version": 1,  # an older screen: its answers are not today's questions
+    "valid_for_days": 90,
+    "reasons": [
+        {
+            "rule_id": "screen.groin-clicking",
+            "level": "caution",
+            "question": "groin_clicking",
+            "reason": "Clicking in the groin: no inward-turn end-range work for now.",
+        }
+    ],
+    "adjustments": [],
+    "what_to_do": [],
+    "what_would_change_it": [],
+}
+
 
 def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
@@ -43,7 +62,7 @@ def populate(journal: Journal, profile: str = "alice") -> int:
         plan_id = conn.execute(
             insert(PlanRow).values(
                 profile_id=pid,
-                goal_id="sit-in-90-90",
+                goal_id="jammed-hips",
                 created_at=at(-60),
                 updated_at=at(-30),
                 start_date=date(2025, 3, 10),
@@ -79,8 +98,8 @@ def populate(journal: Journal, profile: str = "alice") -> int:
                 profile_id=pid,
                 taken_at=at(-120),
                 status="caution",
-                answers_json=json.dumps({"groin_clicking": True, "age": 41}, sort_keys=True),
-                outcome_json=json.dumps({"flags": ["er_only"]}, sort_keys=True),
+                answers_json=json.dumps({"groin_clicking": True, "age": "41"}, sort_keys=True),
+                outcome_json=json.dumps(SCREEN_OUTCOME, sort_keys=True),
             )
         )
         conn.execute(
@@ -228,7 +247,7 @@ def measurements_for(pid: int) -> list[dict[str, Any]]:
         base | {"measured_at": at(-8), "kind": "pain", "value": 3, "unit": "nrs", "side": "left"},
         base | {"measured_at": at(-7), "kind": "global_rating", "value": 70, "unit": "percent"},
         base
-        | {"measured_at": at(-6), "kind": "sit_tall", "value": 6, "unit": "score", "side": "right"},
+        | {"measured_at": at(-6), "kind": "sit_tall", "value": 3, "unit": "score", "side": "right"},
     ]
 
 

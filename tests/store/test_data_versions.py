@@ -183,3 +183,30 @@ def test_an_export_leaves_the_figures_out_and_an_import_works_them_out(
         conn.execute(delete(SessionRow))
     restore_profile(journal.engine, "ana", dump)
     assert _figures(journal, session_id) == (2, 1, 34.0)
+
+
+def test_a_session_moved_to_another_profile_never_takes_a_counter_back(journal: Journal) -> None:
+    """The segment counter is a sum over the profile's sessions (migration 0007): a session
+    that leaves hands its part to the profile it leaves, so no pair of counters a cache
+    has seen comes round again."""
+    ana = journal.ensure_profile("ana").id
+    ben = journal.ensure_profile("ben").id
+    session_id = start(journal, ana)
+    record(journal, session_id, 0)
+    record(journal, session_id, 1)
+    ana_before, ben_before = journal.data_version(ana), journal.data_version(ben)
+    with journal.engine.begin() as conn:
+        conn.execute(update(SessionRow).where(SessionRow.id == session_id).values(profile_id=ben))
+        conn.execute(
+            update(SegmentEventRow)
+            .where(SegmentEventRow.session_id == session_id)
+            .values(profile_id=ben)
+        )
+    ana_after, ben_after = journal.data_version(ana), journal.data_version(ben)
+    assert ana_after.segments >= ana_before.segments
+    assert ana_after.records > ana_before.records
+    assert ben_after.segments > ben_before.segments
+    assert ben_after.records > ben_before.records
+    record(journal, session_id, 2)
+    assert journal.data_version(ben).segments > ben_after.segments
+    assert journal.data_version(ana) == ana_after

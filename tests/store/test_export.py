@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from hipcoach.store import Journal, create_engine_for, migrate
+from hipcoach.services.record_checks import RecordProblem
+from hipcoach.store import Journal, create_engine_for, import_writing, migrate
 from hipcoach.store import export as store_export
 from hipcoach.store.export import DataImportError, dump_profile, owned_tables, restore_profile
 from hipcoach.store.tables import PlanRow, ProfileRow, SessionRow
@@ -108,65 +109,113 @@ def test_restore_into_another_database_keeps_references(journal: Journal, tmp_pa
             plan_id = conn.scalar(select(SessionRow.plan_id).where(SessionRow.plan_id.is_not(None)))
             goal = conn.scalar(select(PlanRow.goal_id).where(PlanRow.id == plan_id))
         assert plan_id == 4
-        assert goal == "sit-in-90-90"
+        assert goal == "jammed-hips"
         restored_id = _profile_id(target, "alice")
         assert normalise(dump_profile(target, restored_id)) == normalise(dump)
     finally:
         target.dispose()
 
 
-def test_a_failing_record_in_the_middle_leaves_the_database_unchanged(journal: Journal) -> None:
+def test_a_record_the_check_refuses_leaves_the_database_unchanged(journal: Journal) -> None:
+    dump = dump_profile(journal.engine, populate(journal, "alice"))
+    _empty(journal)
+    bad = copy.deepcopy(dump)
+    bad["records"]["checkins"][1]["pain"] = 11
+    seen: list[str] = []
+
+    def check(kind: str, row: Any) -> list[RecordProblem]:
+        seen.append(kind)
+        return [RecordProblem("pain", "too high")] if row.get("pain") == 11 else []
+
+    before = table_counts(journal.engine)
+    with pytest.raises(DataImportError) as caught:
+        restore_profile(journal.engine, "alice", bad, check_record=check)
+    checkin_id = bad["records"]["checkins"][1]["id"]
+    assert str(caught.value) == f"checkins[1] (id {checkin_id}).pain: too high"
+    assert (caught.value.kind, caught.value.index, caught.value.field) == ("checkins", 1, "pain")
+    assert table_counts(journal.engine) == before  # not even the profile was created
+    assert {"plans", "sessions", "checkins"} <= set(seen)
+
+
+def test_a_database_refusal_names_the_record_and_a_rerun_completes(journal: Journal) -> None:
     dump = dump_profile(journal.engine, populate(journal, "alice"))
     _empty(journal)
     bad = copy.deepcopy(dump)
     bad["records"]["checkins"][1]["pain"] = 11  # right type, refused by the CHECK constraint
-    before = table_counts(journal.engine)
     with pytest.raises(DataImportError) as caught:
         restore_profile(journal.engine, "alice", bad)
     assert str(caught.value) == "checkins[1].pain: value not allowed"
-    assert (caught.value.kind, caught.value.index, caught.value.field) == ("checkins", 1, "pain")
-    assert table_counts(journal.engine) == before  # not even the profile was created
+    # What was written before it is whole; the corrected file adds only the rest.
+    summary = restore_profile(journal.engine, "alice", dump)
+    assert summary.already_there["sessions"] == len(dump["records"]["sessions"])
+    assert normalise(dump_profile(journal.engine, _profile_id(journal.engine, "alice"))) == (
+        normalise(dump)
+    )
 
 
-def test_a_crash_mid_restore_rolls_everything_back(
+def test_a_crash_mid_restore_leaves_whole_records_and_a_rerun_completes(
     journal: Journal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dump = dump_profile(journal.engine, populate(journal, "alice"))
     _empty(journal)
-    calls = {"n": 0}
-    real = store_export._new_id
+    real = import_writing._Slices.insert
 
-    def crash_on_the_fifth(result: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 5:
+    def crash_at_checkins(self: Any, table: Any, *args: Any) -> None:
+        if table.name == "checkins":
             raise KeyboardInterrupt  # as if the process were stopped half way
-        return real(result)
+        real(self, table, *args)
 
-    monkeypatch.setattr(store_export, "_new_id", crash_on_the_fifth)
+    monkeypatch.setattr(import_writing._Slices, "insert", crash_at_checkins)
     with pytest.raises(KeyboardInterrupt):
         restore_profile(journal.engine, "alice", dump)
-    assert all(n == 0 for n in table_counts(journal.engine).values())
+    counts = table_counts(journal.engine)
+    assert counts["sessions"] == 2
+    assert counts["checkins"] == 0
+    monkeypatch.setattr(import_writing._Slices, "insert", real)
+    summary = restore_profile(journal.engine, "alice", dump)
+    assert not summary.created_profile
+    assert summary.counts["sessions"] == 0
+    assert summary.already_there["sessions"] == 2
+    assert summary.counts["checkins"] == 3
+    pid = _profile_id(journal.engine, "alice")
+    assert normalise(dump_profile(journal.engine, pid)) == normalise(dump)
 
 
-def test_importing_the_same_data_twice_is_refused_and_changes_nothing(journal: Journal) -> None:
+def test_importing_the_same_data_twice_adds_nothing(journal: Journal) -> None:
     dump = dump_profile(journal.engine, populate(journal, "alice"))
     before = table_counts(journal.engine)
-    with pytest.raises(DataImportError, match="is already in"):
-        restore_profile(journal.engine, "alice", dump)
+    summary = restore_profile(journal.engine, "alice", dump)
+    assert summary.total == 0
+    assert summary.already_there == {k: len(v) for k, v in dump["records"].items()}
+    assert table_counts(journal.engine) == before
+
+
+def test_a_differing_record_with_the_same_identity_refuses_the_file(journal: Journal) -> None:
+    dump = dump_profile(journal.engine, populate(journal, "alice"))
+    before = table_counts(journal.engine)
+    changed = copy.deepcopy(dump)
+    changed["records"]["sessions"][0]["status"] = "completed"
+    changed["records"]["measurements"][2]["value"] = 4.0
+    changed["records"]["measurements"].append(
+        dict(dump["records"]["measurements"][0], id=999, note="a new one")
+    )
+    with pytest.raises(DataImportError) as caught:
+        restore_profile(journal.engine, "alice", changed)
+    message = str(caught.value)
+    assert message.startswith("2 record(s) conflict with what profile 'alice' holds")
+    assert (caught.value.kind, caught.value.index, caught.value.field) == (
+        "measurements",
+        2,
+        "value",
+    )
+    assert ".status: differs from the same record already in profile 'alice'" in message
+    assert "measurements[2] (id " in message
+    assert ".value: differs" in message
+    assert table_counts(journal.engine) == before
     # Session ids are global: another profile cannot take them either.
     sessions = {"sessions": [s | {"plan_id": None} for s in dump["records"]["sessions"]]}
-    for profile in ("alice", "bob"):
-        with pytest.raises(
-            DataImportError, match=r"^sessions\[0\]\.id: '[0-9a-f]{32}' is already in the journal"
-        ):
-            restore_profile(journal.engine, profile, {"records": sessions})
-    only_measurements = {"profile": dump["profile"], "records": {"measurements": []}}
-    only_measurements["records"]["measurements"] = dump["records"]["measurements"][2:]
-    with pytest.raises(
-        DataImportError,
-        match=r"^measurements\[0\]: this record is already in profile 'alice'; nothing was",
-    ):
-        restore_profile(journal.engine, "alice", only_measurements)
+    with pytest.raises(DataImportError, match=r"^.*sessions\[0\] \(id '[0-9a-f]{32}'\)\.id"):
+        restore_profile(journal.engine, "bob", {"records": sessions})
     assert table_counts(journal.engine) == before
 
 

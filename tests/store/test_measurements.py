@@ -22,6 +22,7 @@ from hipcoach.domain.measurements import (
 )
 from hipcoach.store import Journal, StoreError
 from hipcoach.store.measurements import MeasurementRepository
+from hipcoach.store.row_problems import collecting_row_problems
 from hipcoach.store.tables import MeasurementRow, QuestionnaireResponseRow
 
 T0 = datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
@@ -147,6 +148,7 @@ def test_a_row_that_breaks_the_conventions_is_reported_not_guessed(journal: Jour
                 position="seated",
             )
         )  # fmt: skip
-    (row,) = MeasurementRepository(journal.engine).measurements(profile.id)
-    with pytest.raises(StoreError, match="is not a valid angle"):
-        row.to_rom()
+    # Left out of the readings (never guessed into a trend) and named, field and all.
+    with collecting_row_problems() as left_out:
+        assert MeasurementRepository(journal.engine).measurements(profile.id) == []
+    assert [(p.table, p.field) for p in left_out] == [("measurements", "side")]

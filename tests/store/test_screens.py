@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hipcoach.domain.screening import Readiness, ScreenOutcome, evaluate_screen
 from hipcoach.library.screening import SCREENING_FILE, load_screening_from
 from hipcoach.store import Journal, StoreError
+from hipcoach.store.row_problems import collecting_row_problems
 from hipcoach.store.screens import ScreenRepository, outcome_from_dict, outcome_to_dict
 from hipcoach.store.tables import ScreenRow
 from tests.store.helpers import T0
@@ -145,8 +146,10 @@ def test_a_bent_row_is_refused_rather_than_read_as_clear(
     screen_id = take(repo, profile.id, "stop")
     with Session(journal.engine) as db, db.begin():
         db.execute(update(ScreenRow).where(ScreenRow.id == screen_id).values({column: value}))
-    with pytest.raises(StoreError, match=f"screen {screen_id} in the journal cannot be read"):
-        repo.latest(profile.id)
+    # Neither read as clear nor a crash: no latest screen (one is due), and the row named.
+    with collecting_row_problems() as left_out:
+        assert repo.latest(profile.id) is None
+    assert [(p.table, p.row_id) for p in left_out] == [("screens", screen_id)]
 
 
 def test_database_errors_become_store_errors(journal: Journal) -> None:

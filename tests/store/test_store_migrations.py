@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
-from hipcoach.store import Journal, StoreError, create_engine_for, migrate
+from hipcoach.store import DataVersion, Journal, StoreError, create_engine_for, migrate
 from hipcoach.store.migrate import HEAD_REVISION, alembic_config, current_revision
 from hipcoach.store.tables import Base
 from tests.store.helpers import record, start
@@ -36,6 +36,8 @@ TABLES = {
     # 0006: clinical pauses with their clearances, and a person's preferences.
     "holds",
     "preferences",
+    # 0007: the keys saves were sent with, and their answers (a retried save counts once).
+    "segment_saves",
 }
 
 
@@ -239,10 +241,10 @@ def test_upgrading_a_0004_journal_keeps_its_data_and_adds_empty_device_tables(
                 {"t": "2026-11-01 07:01:00"},
             )
         journal = Journal(engine)
-        before = journal.data_version(7)
+        before = _stored_counters(engine)  # read as the old schema keeps them
         migrate(engine)
         assert current_revision(engine) == HEAD_REVISION
-        # The counters' triggers came through the upgrade untouched, and still count.
+        # The counters came through the upgrades unchanged, and still count.
         assert journal.data_version(7) == before
         [row] = journal.history(7)
         assert (row.segments_done, row.status, row.ended_by_rule) == (1, "partial", None)
@@ -285,3 +287,97 @@ def test_upgrading_a_0005_journal_adds_pauses_that_move_the_data_version(
         assert journal.data_version(7).records == before + 1
     finally:
         engine.dispose()
+
+
+def _old_profile_with_events(connection: Connection) -> None:
+    """Profile 7 with session 's1' and two of its events, written in an older schema's terms."""
+    connection.execute(
+        text("INSERT INTO profiles (id, name, created_at) VALUES (7, 'ana', :t)"),
+        {"t": "2026-11-01 07:00:00"},
+    )
+    _insert_old_session(connection, 7)
+    for index in (0, 1):
+        connection.execute(
+            text(
+                "INSERT INTO segment_events (session_id, profile_id, segment_index, kind,"
+                " exercise_id, side, outcome, planned_seconds, elapsed_seconds,"
+                " recorded_at) VALUES ('s1', 7, :i, 'hold', 'x', 'left', 'completed', 10,"
+                " 10.0, :t)"
+            ),
+            {"i": index, "t": "2026-11-01 07:01:00"},
+        )
+
+
+def test_upgrading_a_0006_journal_keeps_the_segment_counter_and_counts_on_sessions(
+    database_url: str,
+) -> None:
+    """0007: the profile's segment counter carries over (a page cache must never see it go
+    back) and moves on with every save; the profile row is no longer written by a save."""
+    engine = create_engine_for(database_url)
+    try:
+        _upgraded_to(engine, "0006")
+        with engine.begin() as connection:
+            _old_profile_with_events(connection)
+        journal = Journal(engine)
+        before = _stored_counters(engine)  # read as the old schema keeps them
+        assert before.segments == 2  # 0004's trigger counted both events on the profile
+        migrate(engine)
+        assert journal.data_version(7) == before
+        record(journal, "s1", 2)
+        assert journal.data_version(7).segments == before.segments + 1
+        with engine.connect() as connection:
+            base = connection.execute(text("SELECT segment_version FROM profiles")).scalar()
+            on_session = connection.execute(text("SELECT segment_version FROM sessions")).scalar()
+        assert (base, on_session) == (2, 1)
+        [row] = journal.history(7)
+        assert (row.segments_done, row.time_spent_seconds) == (3, 50.0)
+    finally:
+        engine.dispose()
+
+
+def test_downgrading_0007_puts_the_whole_segment_counter_back_on_the_profile(
+    database_url: str,
+) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        migrate(engine)
+        journal = Journal(engine)
+        with engine.begin() as connection:
+            _old_profile_with_events(connection)  # counted on the session this time
+        record(journal, "s1", 2)
+        before = journal.data_version(7)
+        assert before.segments == 3
+        _downgraded_to(engine, "0006")
+        assert current_revision(engine) == "0006"
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT segment_version FROM profiles")).scalar() == 3
+            columns = {c["name"] for c in inspect(connection).get_columns("sessions")}
+            assert "segment_version" not in columns
+            assert "segment_saves" not in inspect(connection).get_table_names()
+        with engine.begin() as connection:  # 0004's triggers count on the profile again
+            connection.execute(text("DELETE FROM segment_events WHERE segment_index = 0"))
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT p.segment_version, s.segments_saved FROM profiles p, sessions s")
+            ).one()
+        assert tuple(row) == (4, 2)
+        migrate(engine)
+        assert journal.data_version(7).segments == 4
+    finally:
+        engine.dispose()
+
+
+def _stored_counters(engine: Engine) -> DataVersion:
+    """Profile 7's counters as a schema before 0007 keeps them: both on the profile row."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT data_version, segment_version FROM profiles WHERE id = 7")
+        ).one()
+    return DataVersion(records=int(row[0]), segments=int(row[1]))
+
+
+def _downgraded_to(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,92 @@ def test_the_writer_serves_a_new_loop_after_the_last_one_stopped(ctx: Context) -
         finally:
             loop.close()
         assert saved == (index + 1, total)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Context]:
+    """A screened context on SQLite or on a PostgreSQL schema of the test's own."""
+    env = {"HIPCOACH_DATA_DIR": str(tmp_path / "data")}
+    if request.param == "postgresql":
+        env["HIPCOACH_DATABASE_URL"] = request.getfixturevalue("postgres_schema_url")
+    load_library.cache_clear()
+    context = Context(Settings.from_env(env))
+    take_screen(context, {q.id: False for q in screening_form(context).questions if not q.follows})
+    yield context
+    context.close()
+    load_library.cache_clear()
+
+
+async def test_one_batch_over_many_sessions_answers_each_caller_on_either_database(
+    any_ctx: Context,
+) -> None:
+    sessions = [begin(any_ctx) for _ in range(4)]
+    writer = SegmentWriter(any_ctx)
+    # Interleaved across sessions: the batch writes them in session order, answers in this.
+    saves = [LiveSegment(sid, index, "completed", 2.0) for index in range(3) for sid, _ in sessions]
+    answers = await asyncio.gather(*(writer.save(segment) for segment in saves))
+    assert answers == [(index + 1, total) for index in range(3) for _, total in sessions]
+    assert (writer.batches, writer.saves) == (1, 12)
+    for sid, _ in sessions:
+        assert done(any_ctx, sid) == frozenset(range(3))
+    await writer.close()
+
+
+async def test_a_save_sent_again_before_its_batch_ran_counts_once(any_ctx: Context) -> None:
+    sid, total = begin(any_ctx)
+    writer = SegmentWriter(any_ctx)
+    first = LiveSegment(sid, 0, "completed", 20.0, save_key="lost-reply-0")
+    # The client gave up waiting and sent it again: both land in one batch.
+    answers = await asyncio.gather(writer.save(first), writer.save(first))
+    assert answers == [(1, total), (1, total)]
+    assert await writer.save(first) == (1, total)  # and once more, in a batch of its own
+    assert any_ctx.journal.get_session(sid).time_spent_seconds == 20.0
+    await writer.close()
+
+
+async def test_a_batch_the_database_ends_is_written_again_with_a_warning(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    sid, total = begin(ctx)
+    writer = SegmentWriter(ctx)
+    real = writer_module.record_live_segments
+    tries: list[int] = []
+
+    class DeadlockDetectedError(Exception):
+        sqlstate = "40P01"  # PostgreSQL's code for a transaction ended to break a deadlock
+
+    def deadlocked_once(*args: Any) -> Any:
+        tries.append(1)
+        answers = real(*args)  # written, then the whole transaction is ended: rolled back
+        if len(tries) == 1:
+            raise StoreError("could not record the segment: deadlock detected") from (
+                DeadlockDetectedError()
+            )
+        return answers
+
+    monkeypatch.setattr(writer_module, "record_live_segments", deadlocked_once)
+    with caplog.at_level("WARNING", logger="hipcoach.store.segments"):
+        answers = await asyncio.gather(
+            *(writer.save(LiveSegment(sid, n, "completed", 1.0)) for n in range(2))
+        )
+    assert answers == [(1, total), (2, total)]
+    assert (len(tries), writer.rewrites, writer.batches) == (2, 1, 1)
+    assert ctx.journal.get_session(sid).time_spent_seconds == 2.0  # the ended try left nothing
+    [warning] = [r for r in caplog.records if r.name == "hipcoach.store.segments"]
+    assert "batch of 2 save(s) (40P01)" in warning.getMessage()
+
+
+async def test_waits_for_another_process_write_lock_are_logged_with_their_count(
+    ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    sid, total = begin(ctx)
+    writer = SegmentWriter(ctx)
+    elsewhere = ctx.journal.begin_segment_batch()  # holds SQLite's write lock
+    with caplog.at_level("WARNING", logger="hipcoach.web.writer"):
+        saving = asyncio.ensure_future(writer.save(LiveSegment(sid, 0, "completed", 1.0)))
+        await asyncio.sleep(0.05)
+        elsewhere.rollback()
+        assert await asyncio.wait_for(saving, 5) == (1, total)
+    assert writer.lock_waits > 0
+    [warning] = caplog.records
+    assert f"tried {writer.lock_waits} more time(s) for the write lock" in warning.getMessage()

@@ -9,6 +9,7 @@ so a short command does not pay for building fifteen others; heavy libraries
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from importlib import import_module
 from typing import Any
 
@@ -18,17 +19,53 @@ from typer.core import TyperGroup
 
 from hipcoach.domain.errors import HipcoachError
 from hipcoach.safety import SAFETY_NOTE
+from hipcoach.store.row_problems import RowProblem, collecting_row_problems
+
+# Past this many, the rest of the stored rows left out are counted, not listed.
+SHOWN_ROW_PROBLEMS = 5
+# Commands whose left-out rows are logged rather than listed when they end.
+LOGGED_COMMANDS = frozenset({"serve"})
+_COLLECTING = "hipcoach.row_problems"
 
 
 class _Commands(TyperGroup):
-    """Turns hipcoach's own errors into one clear line on stderr and exit code 1."""
+    """Turns hipcoach's own errors into one clear line on stderr and exit code 1, and says
+    on stderr which stored rows a command left out because they no longer pass."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except HipcoachError as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
+        with ExitStack() as collecting:
+            ctx.meta[_COLLECTING] = collecting
+            try:
+                return super().invoke(ctx)
+            except HipcoachError as exc:
+                typer.echo(f"Error: {exc}", err=True)
+                raise typer.Exit(1) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        collecting = ctx.meta.get(_COLLECTING)
+        # The server runs for days: what its requests leave out is logged as it happens
+        # (its pages show their own notice) rather than kept for a warning at its end.
+        if isinstance(collecting, ExitStack) and name not in LOGGED_COMMANDS:
+            left_out = collecting.enter_context(collecting_row_problems())
+            collecting.callback(warn_left_out, left_out)
+        return name, command, rest
+
+
+def warn_left_out(problems: list[RowProblem]) -> None:
+    """One line on stderr for each stored row left out (the first few, then a count)."""
+    for problem in problems[:SHOWN_ROW_PROBLEMS]:
+        typer.echo(
+            f"Warning: left out {problem.describe()}; `hipcoach doctor` can mend or remove it.",
+            err=True,
+        )
+    if len(problems) > SHOWN_ROW_PROBLEMS:
+        more = len(problems) - SHOWN_ROW_PROBLEMS
+        typer.echo(
+            f"Warning: and {more} more stored rows left out; see `hipcoach doctor`.", err=True
+        )
 
 
 app = typer.Typer(
@@ -76,6 +113,7 @@ COMMAND_MODULES = {
     "routine": "content",
     "checkin": "checkins",
     "devices": "devices",
+    "doctor": "doctor",
     "export": "data",
     "import": "data",
     "measure": "measure",
@@ -102,6 +140,7 @@ ALL_MODULES = (
     "data",
     "serve",
     "devices",
+    "doctor",
 )
 
 

@@ -74,6 +74,9 @@ def import_command(
     for kind, count in summary.counts.items():
         if count:
             typer.echo(f"  {kind.replace('_', ' '):24} {count}")
+    if summary.total_already_there:
+        # Importing your own export again, or an import run again after a stop, skips these.
+        typer.echo(f"Already there, so skipped: {summary.total_already_there} records.")
 
 
 def _as_dict(result: ImportResult) -> dict[str, object]:
@@ -86,4 +89,6 @@ def _as_dict(result: ImportResult) -> dict[str, object]:
         "exported_at": result.exported_at.isoformat() if result.exported_at else None,
         "total": summary.total,
         "counts": summary.counts,
+        "already_there": summary.already_there,
+        "total_already_there": summary.total_already_there,
     }

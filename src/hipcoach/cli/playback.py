@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from hipcoach.player import (
     ScaledClock,
     SessionRunner,
     TerminalBeep,
+    TerminalCommands,
     Voice,
     detect_voice,
     play_plain,
@@ -43,6 +45,19 @@ class _VoiceOnly:
             self.voice.say(text)
 
 
+def _typed_commands() -> TerminalCommands | None:
+    """Lines typed in the terminal for plain mode; None when stdin is not a terminal.
+
+    Piped input is left alone: it holds a script's answers to the questions after
+    the session, as everywhere else in the CLI (see cli/checkins.interactive).
+    """
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None  # no stdin, or a test runner's in-memory one
+    return TerminalCommands(fd) if os.isatty(fd) else None
+
+
 def play(ctx: Context, active: ActiveSession, *, plain: bool, voice: bool, beep: bool) -> Played:
     """Play `active` in the terminal and report where it ended."""
     from hipcoach.services.adaptation import SymptomHandler
@@ -73,7 +88,7 @@ def play(ctx: Context, active: ActiveSession, *, plain: bool, voice: bool, beep:
             for line in lines:
                 sys.stdout.write(line + "\n")
             sys.stdout.flush()
-            completed = play_plain(runner, sys.stdout, cues, observer)
+            completed = play_plain(runner, sys.stdout, cues, observer, _typed_commands())
         else:
             for line in lines:
                 out.print(line, style="dim")

@@ -199,11 +199,17 @@ def parse_when(raw: str, now: datetime, local: tzinfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=local)
 
 
-def check_time(moment: datetime, now: datetime) -> datetime:
-    """`moment` if it is aware, not in the future (beyond clock skew) and not absurdly old."""
+def check_time(moment: datetime, now: datetime, skew: timedelta = CLOCK_SKEW) -> datetime:
+    """`moment` if it is aware, not in the future (beyond `skew`) and not absurdly old.
+
+    Typed readings get minutes of skew; an imported file, whose device may keep
+    another clock, gets `validation.FILE_CLOCK_SKEW`.
+    """
+    if not isinstance(moment, datetime):
+        raise MeasurementError("a measurement time must be a date and time")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise MeasurementError("a measurement time needs a time zone")
-    if moment > now + CLOCK_SKEW:
+    if moment > now + skew:
         shown = moment.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
         raise MeasurementError(
             f"{shown} is in the future; a measurement can only be recorded once it is taken"
@@ -215,6 +221,8 @@ def check_time(moment: datetime, now: datetime) -> datetime:
 
 def check_note(note: str | None) -> str | None:
     """A note stripped of surrounding space, or None; very long notes are refused."""
+    if note is not None and not isinstance(note, str):
+        raise MeasurementError("a note must be text")
     if note is None or not note.strip():
         return None
     if len(note) > NOTE_MAX_LENGTH:

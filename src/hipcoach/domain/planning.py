@@ -34,6 +34,7 @@ from hipcoach.domain.library import Library
 from hipcoach.domain.routine import Routine
 from hipcoach.domain.rulebook import RuleBook
 from hipcoach.domain.rules import CheckinBefore, SessionHistory, as_signal, progression_signal
+from hipcoach.domain.validation import EARLIEST_EVENT, PLAN_START_AHEAD, ValueBoundsError, check_day
 
 # The goal and plan values are part of the planner's surface too.
 __all__ = [
@@ -50,13 +51,34 @@ __all__ = [
     "TodaySession",
     "WeekSignals",
     "build_schedule",
+    "check_plan_start",
     "current_level",
     "make_plan",
     "parse_time",
     "parse_weekdays",
     "today_session",
     "week_signals",
+    "weekdays_from_text",
 ]
+
+
+def weekdays_from_text(text: str) -> tuple[int, ...]:
+    """The journal's form of a plan's days ('mon,wed,fri') as sorted day numbers; PlanError
+    for anything else (a file may carry 'funday', or 'daily', which only a person may type)."""
+    parts = text.split(",") if isinstance(text, str) else []
+    if not parts or any(p not in WEEKDAY_NAMES for p in parts) or len(set(parts)) != len(parts):
+        raise PlanError(
+            f"the plan's days must be written like mon,wed,fri (from {', '.join(WEEKDAY_NAMES)})"
+        )
+    return tuple(sorted(WEEKDAY_NAMES.index(p) for p in parts))
+
+
+def check_plan_start(start: date, today: date) -> date:
+    """A plan's first day: not before hipcoach's time, and at most a year ahead of `today`."""
+    try:
+        return check_day(start, EARLIEST_EVENT, today + PLAN_START_AHEAD, "the plan's start")
+    except ValueBoundsError as exc:
+        raise PlanError(str(exc)) from None
 
 
 @dataclass(frozen=True)

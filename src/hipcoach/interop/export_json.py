@@ -15,6 +15,7 @@ into the rows `store.export.restore_profile` takes.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,6 +29,19 @@ from hipcoach.store.tables import Base
 JSON_SUFFIX = "_json"
 # How many field errors a refused file lists; the rest are counted.
 MAX_ERRORS_SHOWN = 5
+# The largest file `hipcoach import` reads (the web's limit, web.gate, is 50 MB): twenty
+# years of daily sessions, every step saved, come to about 70 MB.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+# Commas bound the values of every array and object together: a 50-million-element array
+# is refused from its text in milliseconds instead of being built (2.5 GB). Twenty years
+# of daily sessions hold about 2.5 million.
+MAX_VALUES = 6_000_000
+# A hipcoach export nests about 8 levels deep (a session's options the deepest).
+MAX_DEPTH = 32
+# Records of one kind: 20 years of daily sessions have about 185,000 saved steps.
+MAX_RECORDS_PER_KIND = 1_000_000
+# Items of a list inside a record (a screen's reasons, a session's splices).
+MAX_LIST_ITEMS = 1_000
 
 
 def iso(value: datetime) -> str:
@@ -64,6 +78,10 @@ def dumps(document: dict[str, Any]) -> str:
 
 def loads(text: str) -> dict[str, Any]:
     """An export file's text as a `restore_profile` dict; DataImportError naming what is wrong."""
+    if text.count(",") > MAX_VALUES:
+        raise DataImportError(
+            f"the file holds more than {MAX_VALUES:,} values; no hipcoach export is that large"
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -71,7 +89,10 @@ def loads(text: str) -> dict[str, Any]:
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "the file may be cut short or damaged"
         ) from None
+    except RecursionError:
+        raise DataImportError(_too_deep(), *_deepest_place(text)) from None
     _check_envelope(raw)
+    _check_shape(raw)
     try:
         # Validated from the text (JSON mode) so that ISO times parse while strict types hold.
         parsed = ExportFile.model_validate_json(text)
@@ -105,6 +126,88 @@ def _check_envelope(raw: object) -> None:
         )
     if version < 1:
         raise DataImportError(f"unknown export schema version {version}", field="schema_version")
+
+
+def _too_deep() -> str:
+    return f"values are nested more than {MAX_DEPTH} levels deep; no hipcoach export is"
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+
+
+def _deepest_place(text: str) -> tuple[str | None, int | None, str | None]:
+    """Where in `records` the text first nests deeper than MAX_DEPTH: (kind, index, field).
+
+    Only for a file json gave up on: a scan of its strings and brackets, not a parse.
+    """
+    frames: list[list[Any]] = []  # per open container: [is an array, key or index, key next]
+    for token in _TOKENS.finditer(text):
+        found = token.group()
+        if found in ("{", "["):
+            frames.append([found == "[", 0 if found == "[" else None, found == "{"])
+            if len(frames) > MAX_DEPTH:
+                break
+        elif found in ("}", "]"):
+            if frames:
+                frames.pop()
+        elif found == ",":
+            if frames and frames[-1][0]:
+                frames[-1][1] += 1
+            elif frames:
+                frames[-1][2] = True
+        elif found == ":":
+            if frames:
+                frames[-1][2] = False
+        elif frames and not frames[-1][0] and frames[-1][2]:
+            frames[-1][1] = json.loads(found)
+    return _as_place([frame[1] for frame in frames])
+
+
+def _as_place(path: list[Any]) -> tuple[str | None, int | None, str | None]:
+    # path[0] is the file's key ("records"), then the kind, the index, the field.
+    if len(path) >= 4 and path[0] == "records":
+        kind, index, field = path[1], path[2], path[3]
+        if isinstance(kind, str) and isinstance(index, int) and isinstance(field, str):
+            return kind, index, field
+    return None, None, None
+
+
+def _check_shape(raw: dict[str, Any]) -> None:
+    """How many records of each kind, and how deep and long the values inside them, before
+    pydantic builds a model of each: a file of any size fails fast and names the record."""
+    records = raw.get("records")
+    if not isinstance(records, dict):
+        return  # the schema says what is wrong with it
+    for kind, rows in records.items():
+        if not isinstance(rows, list):
+            continue
+        if len(rows) > MAX_RECORDS_PER_KIND:
+            raise DataImportError(
+                f"{len(rows):,} records; an import takes at most {MAX_RECORDS_PER_KIND:,}",
+                str(kind),
+            )
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                continue
+            for name, value in row.items():
+                if isinstance(value, list | dict):
+                    problem = _nesting_problem(value)
+                    if problem:
+                        raise DataImportError(problem, str(kind), index, str(name))
+
+
+def _nesting_problem(value: list[Any] | dict[str, Any]) -> str | None:
+    """Why a JSON value inside a record is too deep or too long, walked without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 4)]  # file, records, kind, record: 4 levels above
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return _too_deep()
+        children = item.values() if isinstance(item, dict) else item
+        if len(item) > MAX_LIST_ITEMS:
+            return f"holds {len(item):,} items; a record's lists hold at most {MAX_LIST_ITEMS:,}"
+        stack.extend((c, depth + 1) for c in children if isinstance(c, list | dict))
+    return None
 
 
 def _describe(exc: ValidationError) -> str:

@@ -10,9 +10,16 @@ goal refuses the whole file, so no half-checked ladder is ever used.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from hipcoach.domain.compiler import DoseOverride, compile_routine
 from hipcoach.domain.decisions import Adjustment, AdjustmentKind
@@ -27,21 +34,25 @@ from hipcoach.domain.planning import (
     ProgressionLevel,
     parse_time,
 )
+from hipcoach.library.loader import as_item_id, field_of, read_toml
 from hipcoach.library.schema import ItemId, Text
 
 GOALS_FILE = Path(__file__).parent / "goals.toml"
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Pair = Annotated[list[int], Field(min_length=2, max_length=2)]
+# [low, high] or [n, d]: counts of sessions, checked against each other below.
+Pair = Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=2, max_length=2)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # TOML allows inf and nan; no content number may be either.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class LevelDoseModel(_Strict):
-    seconds: int | None = None
-    rounds: int | None = None
-    reps: int | None = None
+    # The bounds a routine step takes (library/schema.py); the compiler checks the rest.
+    seconds: Annotated[int, Field(ge=1, le=600)] | None = None
+    rounds: Annotated[int, Field(ge=1, le=10)] | None = None
+    reps: Annotated[int, Field(ge=1, le=30)] | None = None
 
 
 class LevelModel(LevelDoseModel):
@@ -140,12 +151,13 @@ class GoalModel(_Strict):
 class GoalsFile(_Strict):
     goal: list[GoalModel] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique(self) -> GoalsFile:
-        ids = [g.id for g in self.goal]
+    @field_validator("goal")
+    @classmethod
+    def _unique(cls, goals: list[GoalModel]) -> list[GoalModel]:
+        ids = [g.id for g in goals]
         if len(set(ids)) != len(ids):
             raise ValueError("two goals share an id")
-        return self
+        return goals
 
 
 def _effective(level: ProgressionLevel, exercise_id: str, name: str) -> int | None:
@@ -191,17 +203,11 @@ def _display(path: Path) -> str:
 
 def load_goals(library: Library, path: Path | None = None) -> dict[str, Goal]:
     """Every goal in `path` (default: the shipped goals.toml), checked, or LibraryError."""
-    import tomllib
-
     from pydantic import ValidationError
 
     path = path or GOALS_FILE
     where = _display(path)
-    try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise LibraryError(where, None, None, f"cannot be read as TOML ({exc})") from exc
+    data = read_toml(path, where)
     try:
         parsed = GoalsFile.model_validate(data)
     except ValidationError as exc:
@@ -209,11 +215,11 @@ def load_goals(library: Library, path: Path | None = None) -> dict[str, Goal]:
         loc = first["loc"]
         item_id = None
         if len(loc) >= 2 and loc[0] == "goal" and isinstance(loc[1], int):
-            raw = data.get("goal", [])
-            if loc[1] < len(raw) and isinstance(raw[loc[1]].get("id"), str):
-                item_id = raw[loc[1]]["id"]
-        field = ".".join(str(p) for p in loc) or None
-        raise LibraryError(where, item_id, field, first["msg"]) from exc
+            raw = data.get("goal")
+            entry = raw[loc[1]] if isinstance(raw, list) and loc[1] < len(raw) else None
+            if isinstance(entry, dict):
+                item_id = as_item_id(entry.get("id"))
+        raise LibraryError(where, item_id, field_of(loc), first["msg"]) from exc
     goals: dict[str, Goal] = {}
     for i, model in enumerate(parsed.goal):
         goal = model.to_domain()

@@ -6,6 +6,8 @@ is ever returned.
 
 from __future__ import annotations
 
+import codecs
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,16 +27,89 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _read_toml(path: Path, root: Path) -> dict[str, Any]:
+_TOML_PLACE = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
+
+
+def read_toml(path: Path, shown: str) -> dict[str, Any]:
+    """The TOML in `path`, or LibraryError naming the file as `shown` (and the line, when known).
+
+    Every content loader reads through here, so a file that is not UTF-8 or not
+    TOML is reported the same way wherever it lies.
+    """
     import tomllib  # Only a cache miss reads TOML.
 
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise LibraryError(_display(path, root), None, None, f"not valid TOML ({exc})") from exc
+        raw = path.read_bytes()
     except OSError as exc:
-        raise LibraryError(_display(path, root), None, None, f"cannot be read ({exc})") from exc
+        raise LibraryError(shown, None, None, f"cannot be read ({exc.strerror or exc})") from exc
+    # A byte order mark is UTF-8 too (Notepad writes one): read as utf-8-sig does,
+    # but stripped here so that a bad byte's place below counts from the text itself.
+    body = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        line_start = body.rfind(b"\n", 0, exc.start) + 1
+        # In characters, as an editor counts them: everything before the bad byte decodes.
+        column = len(body[line_start : exc.start].decode("utf-8")) + 1
+        raise LibraryError(
+            shown,
+            None,
+            None,
+            f"is not UTF-8 text: line {line}, column {column} holds the byte "
+            f"0x{body[exc.start]:02x}; save the file as UTF-8",
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except RecursionError as exc:
+        # tomllib reads nested lists and tables by recursion: a thousand levels or so
+        # (never needed by real content) would otherwise end in a traceback.
+        raise LibraryError(
+            shown, None, None, "not valid TOML: lists or tables are nested too deeply to read"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        place = _TOML_PLACE.search(message)
+        where = place.group(1) if place else None
+        if where == "end of document":
+            where = f"line {text.count(chr(10)) + 1}, the end of the file"
+        problem = message[: place.start()] if place else message
+        at = f" at {where}" if where else ""
+        raise LibraryError(shown, None, None, f"not valid TOML{at}: {problem}") from exc
+
+
+def _read_toml(path: Path, root: Path) -> dict[str, Any]:
+    return read_toml(path, _display(path, root))
+
+
+ID_LIMIT = 64  # longer than any valid id: an error never repeats a huge one back
+
+
+def as_item_id(value: object) -> str | None:
+    """`value` if it can name an item in an error message: a string of sensible length."""
+    return value if isinstance(value, str) and 0 < len(value) <= ID_LIMIT else None
+
+
+def field_of(loc: tuple[int | str, ...]) -> str | None:
+    """A pydantic error location as a dotted field name; a huge unknown key is cut short."""
+    parts = [str(p) if len(str(p)) <= ID_LIMIT else f"{str(p)[:24]}…" for p in loc]
+    return ".".join(parts) or None
+
+
+def item_at(data: dict[str, Any], loc: tuple[int | str, ...]) -> str | None:
+    """The id of the item a problem at `loc` lies in: the innermost table on the way with an id."""
+    found = as_item_id(data.get("id"))
+    node: Any = data
+    for key in loc:
+        if isinstance(node, dict) and isinstance(key, str):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            break
+        if isinstance(node, dict) and as_item_id(node.get("id")):
+            found = node["id"]
+    return found
 
 
 def _validate(model: Any, data: dict[str, Any], path: Path, root: Path) -> Any:
@@ -44,8 +119,8 @@ def _validate(model: Any, data: dict[str, Any], path: Path, root: Path) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        item_id = data.get("id") if isinstance(data.get("id"), str) else None
+        field = field_of(first["loc"])
+        item_id = item_at(data, first["loc"][:-1])
         more = len(exc.errors()) - 1
         problem = first["msg"] + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         raise LibraryError(_display(path, root), item_id, field, problem) from exc

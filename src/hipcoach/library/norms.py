@@ -6,7 +6,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from hipcoach.domain.measurements import Method, Movement, Position
 from hipcoach.domain.norms import NormRange, Norms, Thresholds
@@ -21,7 +28,8 @@ PositionName = Literal["seated", "prone", "supine"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # TOML allows inf and nan; no content number may be either.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class RangeModel(_Strict):
@@ -70,12 +78,13 @@ class NormsFile(_Strict):
     arc: ArcModel
     detectable_change: ChangeModel
 
-    @model_validator(mode="after")
-    def _one_range_per_measure(self) -> NormsFile:
-        keys = [(r.movement, r.position) for r in self.range]
+    @field_validator("range")
+    @classmethod
+    def _one_range_per_measure(cls, ranges: list[RangeModel]) -> list[RangeModel]:
+        keys = [(r.movement, r.position) for r in ranges]
         if len(set(keys)) != len(keys):
             raise ValueError("each movement and position has one range at most")
-        return self
+        return ranges
 
     def to_domain(self) -> Norms:
         change = self.detectable_change

@@ -17,7 +17,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from hipcoach.domain.errors import LibraryError
@@ -33,6 +41,8 @@ LinkId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+([.-][a-z0-9]+)*$"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=600, strip_whitespace=True)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 ItemType = Literal["display", "group", "string", "integer", "decimal"]
+# An answer or a score: finite, and far beyond any scale a form asks for (minutes in a week).
+Number = Annotated[float, Field(ge=-10_000, le=10_000)]
 
 # What the journal accepts for each kind; a data file may narrow these, never widen them.
 _DOMAIN_LIMITS: dict[str, tuple[float, float]] = {
@@ -44,14 +54,19 @@ _DOMAIN_LIMITS: dict[str, tuple[float, float]] = {
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, alias_generator=to_camel, populate_by_name=True
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        allow_inf_nan=False,  # TOML allows inf and nan; no answer or score may be either
     )
 
 
 class AnswerOption(_Model):
     """One labelled point of a scale (the sit-tall check's 0-4 lines)."""
 
-    value: int
+    value: Annotated[int, Field(ge=-10_000, le=10_000)]
     label: Text
 
 
@@ -85,8 +100,8 @@ class Item(_Model):
     required: bool = False
     repeats: bool = False
     max_repeats: Annotated[int, Field(ge=1, le=20)] | None = None
-    min_value: float | None = None
-    max_value: float | None = None
+    min_value: Number | None = None
+    max_value: Number | None = None
     unit: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = None
     low_label: ShortText | None = None
     high_label: ShortText | None = None
@@ -137,10 +152,20 @@ class Scoring(_Model):
 
     method: Literal["mean", "sum"]
     link_id: LinkId
-    min_score: float
-    max_score: float
-    meaningful_change: Annotated[float, Field(gt=0)] | None = None
+    min_score: Number
+    max_score: Number
+    meaningful_change: Annotated[float, Field(gt=0, le=10_000)] | None = None
     label: ShortText
+
+    @model_validator(mode="after")
+    def _span(self) -> Self:
+        if self.min_score >= self.max_score:
+            raise ValueError("minScore must be below maxScore")
+        if self.meaningful_change is not None and (
+            self.meaningful_change > self.max_score - self.min_score
+        ):
+            raise ValueError("meaningfulChange cannot be more than the whole score range")
+        return self
 
 
 class Questionnaire(_Model):
@@ -156,21 +181,30 @@ class Questionnaire(_Model):
     description: Text
     own_score: bool = False
     instructions: list[Text] = []
-    scoring: Scoring | None = None
+    # Items come before scoring, so scoring's check can see them (and a problem names its field).
     item: Annotated[list[Item], Field(min_length=1)]
+    scoring: Scoring | None = None
 
-    @model_validator(mode="after")
-    def _links_are_sound(self) -> Self:
+    @field_validator("item")
+    @classmethod
+    def _links_once(cls, items: list[Item]) -> list[Item]:
         seen: set[str] = set()
-        for entry in self.walk():
+        for entry in (e for top in items for e in top.walk()):
             if entry.link_id in seen:
                 raise ValueError(f"linkId '{entry.link_id}' is used twice")
             seen.add(entry.link_id)
-        if self.scoring is not None:
-            target = self.find(self.scoring.link_id)
+        return items
+
+    @field_validator("scoring")
+    @classmethod
+    def _scores_a_number(cls, scoring: Scoring | None, info: ValidationInfo) -> Scoring | None:
+        items: list[Item] = info.data.get("item", [])
+        if scoring is not None and items:
+            found = (e for top in items for e in top.walk() if e.link_id == scoring.link_id)
+            target = next(found, None)
             if target is None or target.type not in ("integer", "decimal"):
-                raise ValueError(f"scoring.linkId '{self.scoring.link_id}' must name a number item")
-        return self
+                raise ValueError(f"scoring.linkId '{scoring.link_id}' must name a number item")
+        return scoring
 
     def walk(self) -> Iterator[Item]:
         """Every item, depth first, in the order they are asked."""

@@ -28,7 +28,7 @@ from hipcoach.domain.rules import (
     Symptom,
 )
 from hipcoach.domain.timeline import SegmentKind
-from hipcoach.library.loader import SHIPPED_ROOT
+from hipcoach.library.loader import SHIPPED_ROOT, as_item_id, field_of, read_toml
 
 __all__ = ["RULES_FILE", "check_against", "load_rules", "load_rules_from"]
 
@@ -42,7 +42,8 @@ Rating = Annotated[int, Field(ge=0, le=10)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # TOML allows inf and nan; no content number may be either.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class LimitsModel(_Strict):
@@ -266,18 +267,10 @@ def _display(path: Path) -> str:
 
 def load_rules_from(path: Path) -> RuleBook:
     """The rule book in `path`, or LibraryError naming the file, the rule and the field."""
-    import tomllib
-
     from pydantic import ValidationError
 
     where = _display(path)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise LibraryError(where, None, None, f"not valid TOML ({exc})") from exc
-    except OSError as exc:
-        raise LibraryError(where, None, None, f"cannot be read ({exc})") from exc
+    data = read_toml(path, where)
     try:
         parsed = RulesFile.model_validate(data)
     except ValidationError as exc:
@@ -285,12 +278,11 @@ def load_rules_from(path: Path) -> RuleBook:
         loc = first["loc"]
         rule_id = None
         if len(loc) > 1 and loc[0] == "rule" and isinstance(loc[1], int):
-            raw = data.get("rule", [])
-            if loc[1] < len(raw) and isinstance(raw[loc[1]], dict):
+            raw = data.get("rule")
+            if isinstance(raw, list) and loc[1] < len(raw) and isinstance(raw[loc[1]], dict):
                 found = raw[loc[1]].get("id")
-                rule_id = found if isinstance(found, str) else None
-        field = ".".join(str(p) for p in loc) or None
-        raise LibraryError(where, rule_id, field, first["msg"]) from exc
+                rule_id = as_item_id(found)
+        raise LibraryError(where, rule_id, field_of(loc), first["msg"]) from exc
     _check_book(parsed, where)
     return _to_domain(parsed, where)
 

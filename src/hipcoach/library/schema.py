@@ -34,13 +34,17 @@ ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", m
 Text = Annotated[str, StringConstraints(min_length=1, max_length=600, strip_whitespace=True)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Seconds = Annotated[int, Field(ge=1, le=600)]
+Reps = Annotated[int, Field(ge=0, le=30)]
 # TOML gives enum values as strings; strict mode would want enum instances.
 Lax = Field(strict=False)
-Span = Annotated[list[int], Field(min_length=2, max_length=2)]  # [low, high]
+# [low, high]: each end a value the dose itself could take.
+SecondsSpan = Annotated[list[Seconds], Field(min_length=2, max_length=2)]
+RepsSpan = Annotated[list[Reps], Field(min_length=2, max_length=2)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # TOML allows inf and nan; no content number may be either.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class TempoModel(_Strict):
@@ -55,12 +59,12 @@ class TempoModel(_Strict):
 class DoseModel(_Strict):
     # Ranges come before the values they bound, so a value's check can see them.
     mode: Annotated[DoseMode, Lax]
-    seconds_range: Span | None = None
-    reps_range: Span | None = None
+    seconds_range: SecondsSpan | None = None
+    reps_range: RepsSpan | None = None
     seconds: Seconds = 10
     rounds: Annotated[int, Field(ge=1, le=10)] = 1
     rest_seconds: Annotated[int, Field(ge=0, le=180)] = 0
-    reps: Annotated[int, Field(ge=0, le=30)] = 0
+    reps: Reps = 0
     tempo: TempoModel | None = None
     effort_percent: Annotated[int, Field(ge=10, le=100)] | None = None
 

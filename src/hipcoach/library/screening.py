@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -34,7 +34,7 @@ from hipcoach.domain.screening import (
     ScreenQuestion,
     WarningSign,
 )
-from hipcoach.library.loader import SHIPPED_ROOT
+from hipcoach.library.loader import SHIPPED_ROOT, as_item_id, field_of, read_toml
 
 SCREENING_FILE = SHIPPED_ROOT / "screening.toml"
 
@@ -49,7 +49,8 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=600, strip_whit
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # TOML allows inf and nan; no content number may be either.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class AdjustModel(_Strict):
@@ -93,7 +94,7 @@ class AdjustModel(_Strict):
 
 
 class FlagModel(_Strict):
-    when: str | list[str] = Field(min_length=1)
+    when: QuestionId | list[QuestionId] = Field(min_length=1)  # answers: yes, no or options
     level: Literal["urgent", "clinician", "caution"]
     rule: RuleId
     reason: Text
@@ -133,7 +134,7 @@ class QuestionModel(_Strict):
     # On screens taken before `since_version`, the answer to `carries_from` stands
     # for this question, so an older screen still evaluates under today's rules.
     carries_from: QuestionId | None = None
-    since_version: Annotated[int, Field(ge=2)] | None = None
+    since_version: Annotated[int, Field(ge=2, le=1000)] | None = None
     # A warning sign a check-in may report at any time: its yes raises the same flags.
     sign: SignModel | None = None
     flag: list[FlagModel] = []
@@ -205,7 +206,7 @@ class GuidanceSet(_Strict):
 
 class ScreeningFile(_Strict):
     id: QuestionId
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=1000)]
     title: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     intro: Text
     max_age_days: Annotated[int, Field(ge=1, le=365)]
@@ -347,30 +348,21 @@ def _check_demands(
 
 def _parse(path: Path) -> ScreeningFile:
     """Read and validate the file; errors name the question id as well as the field."""
-    import tomllib
-
-    try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise LibraryError(path.name, None, None, f"not valid TOML ({exc})") from exc
-    except OSError as exc:
-        raise LibraryError(path.name, None, None, f"cannot be read ({exc})") from exc
+    data = read_toml(path, path.name)
     try:
         return ScreeningFile.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = first["loc"]
-        item = data.get("id") if isinstance(data.get("id"), str) else None
+        item = as_item_id(data.get("id"))
         if len(loc) > 1 and loc[0] == "question" and isinstance(loc[1], int):
             questions = data.get("question")
             found = questions[loc[1]] if isinstance(questions, list) else None
-            if isinstance(found, dict) and isinstance(found.get("id"), str):
+            if isinstance(found, dict) and as_item_id(found.get("id")):
                 item = found["id"]
         more = len(exc.errors()) - 1
         problem = first["msg"] + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
-        field = ".".join(str(p) for p in loc) or None
-        raise LibraryError(path.name, item, field, problem) from exc
+        raise LibraryError(path.name, item, field_of(loc), problem) from exc
 
 
 def load_screening_from(

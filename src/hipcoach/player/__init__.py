@@ -2,6 +2,7 @@
 
     runner = SessionRunner(timeline, MonotonicClock())
     completed = play_plain(runner, sys.stdout, NullCues(), observer)      # lines
+    completed = play_plain(..., TerminalCommands(sys.stdin.fileno()))    # Enter pauses too
     completed = PlayerApp(runner, cues, observer, title).run()            # full screen
 
 `PlayerApp` is imported lazily so plain mode and the runner never load Textual.
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from hipcoach.player.clock import Clock, FakeClock, MonotonicClock, ScaledClock
 from hipcoach.player.events import (
     Beep,
+    Gap,
+    GapKind,
     Outcome,
     Paused,
     PlayerEvent,
@@ -23,7 +26,8 @@ from hipcoach.player.events import (
     SessionFinished,
     Tick,
 )
-from hipcoach.player.plain import play_plain
+from hipcoach.player.gaps import GAP_SECONDS, ContinueSignal, gap_text
+from hipcoach.player.plain import PlainCommands, TerminalCommands, play_plain
 from hipcoach.player.runner import BACK_RESTART_SECONDS, Progress, SessionRunner
 from hipcoach.player.sound import (
     NO_VOICE_NOTICE,
@@ -41,16 +45,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BACK_RESTART_SECONDS",
+    "GAP_SECONDS",
     "NO_VOICE_NOTICE",
     "Beep",
     "Clock",
+    "ContinueSignal",
     "Cues",
     "EspeakVoice",
     "FakeClock",
+    "Gap",
+    "GapKind",
     "MonotonicClock",
     "NullCues",
     "Outcome",
     "Paused",
+    "PlainCommands",
     "PlayerApp",
     "PlayerEvent",
     "Progress",
@@ -62,9 +71,11 @@ __all__ = [
     "SessionFinished",
     "SessionRunner",
     "TerminalBeep",
+    "TerminalCommands",
     "Tick",
     "Voice",
     "detect_voice",
+    "gap_text",
     "play_plain",
 ]
 

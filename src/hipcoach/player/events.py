@@ -16,6 +16,8 @@ from hipcoach.domain.timeline import Segment, SessionTimeline
 __all__ = [
     "Adapted",
     "Beep",
+    "Gap",
+    "GapKind",
     "Outcome",
     "Paused",
     "PlayerEvent",
@@ -71,12 +73,33 @@ class SegmentEnded:
     at: float
 
 
+class GapKind(StrEnum):
+    """What the player saw when it noticed time it had not been running for."""
+
+    STOPPED = "stopped"  # the program was continued after a stop (Ctrl-Z then fg, kill -CONT)
+    AWAY = "away"  # the real clocks moved far on between two looks (sleep, a stop, a jump)
+    CLOCK_BACK = "clock-back"  # a clock went back
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Time the player did not run through, so it paused instead of crediting it.
+
+    `seconds` is how long it was away in real seconds (or how far the clock went back),
+    as far as its clocks could tell.
+    """
+
+    kind: GapKind
+    seconds: float
+
+
 @dataclass(frozen=True)
 class Paused:
-    """The person paused during `segment`."""
+    """The session paused during `segment`: by the person, or by itself after a `gap`."""
 
     segment: Segment
     at: float
+    gap: Gap | None = None
 
 
 @dataclass(frozen=True)

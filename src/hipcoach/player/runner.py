@@ -9,6 +9,14 @@ and skip / back move it so that the chosen segment starts now.
 
 The runner never sleeps and never prints. A driver loops: poll(), hand the
 events to whoever needs them, then wait for next_deadline().
+
+Time the player did not run through is never credited. Every poll() and
+command looks at the clock; when the look finds a gap since the one before
+(player/gaps.py: the computer slept, the program was stopped, a clock jumped),
+the session pauses itself at the moment of the earlier look, with the gap in
+its Paused event, and goes on from there when the person resumes. A driver
+calls measure_gaps_from_now() once its own work on the events is done, so that
+only its waits are judged, not a slow journal write.
 """
 
 from __future__ import annotations
@@ -31,8 +39,9 @@ from hipcoach.player.events import (
     SessionFinished,
     Tick,
 )
+from hipcoach.player.gaps import GAP_SECONDS, Look, find_gap
 
-__all__ = ["BACK_RESTART_SECONDS", "Progress", "SessionRunner"]
+__all__ = ["BACK_RESTART_SECONDS", "OWN_WORK_SECONDS", "Progress", "SessionRunner"]
 
 # Going back within this many seconds of a segment's start goes to the one
 # before it, as on a music player; later it restarts the current segment.
@@ -40,6 +49,11 @@ BACK_RESTART_SECONDS = 2.0
 # Float tolerance when comparing a clock reading with a deadline, so that a
 # clock standing exactly on a deadline counts as having reached it.
 _EPSILON = 1e-6
+# Real seconds the driver's own work between poll() and its wait may take without
+# being judged a gap (see measure_gaps_from_now): a journal write may wait out
+# SQLite's 5 s busy timeout while another program holds the lock, and a symptom's
+# change writes more than once. A stop or a sleep longer than this still counts.
+OWN_WORK_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,14 @@ class Progress:
 class SessionRunner:
     """Plays a SessionTimeline against a Clock, one poll() at a time."""
 
-    def __init__(self, timeline: SessionTimeline, clock: Clock, start_index: int = 0) -> None:
+    def __init__(
+        self,
+        timeline: SessionTimeline,
+        clock: Clock,
+        start_index: int = 0,
+        *,
+        gap_seconds: float = GAP_SECONDS,
+    ) -> None:
         count = len(timeline.segments)
         if not (0 <= start_index < count or start_index == count == 0):
             raise SessionStateError(
@@ -82,6 +103,10 @@ class SessionRunner:
         self._started = False
         self._completed: bool | None = None
         self._final_at = 0.0
+        self.gap_seconds = gap_seconds  # real seconds between looks that count as a gap
+        self._gap_limit = gap_seconds  # the same, raised for a clock slower than real time
+        self._last_look: Look | None = None
+        self._continued = False  # set from a signal handler: see mark_continued()
 
     # ---- driving -------------------------------------------------------------------------
 
@@ -93,10 +118,15 @@ class SessionRunner:
         if not self._segments:
             self._finish(completed=True, at=0.0)
             return
-        self._enter(self.start_index, self.clock.now())
+        # Two ticks of real time at least: a demo clock slower than real time
+        # ticks further apart than GAP_SECONDS without anything being wrong.
+        now = self.clock.now()
+        self._gap_limit = max(self.gap_seconds, 2 * self.clock.delay_until(now + 1.0))
+        self._enter(self.start_index, self._look().now)
 
     def poll(self) -> list[PlayerEvent]:
         """Everything that has happened up to clock.now(), in order; [] when nothing has."""
+        self._look()
         self._catch_up(self._now())
         events, self._pending = self._pending, []
         return events
@@ -117,7 +147,9 @@ class SessionRunner:
         """Freeze the session where it is; nothing is due until resume()."""
         if self._index is None or self._paused_at is not None:
             return
-        now = self.clock.now()
+        now = self._look().now
+        if self._paused_at is not None:
+            return  # the look found a gap and paused already
         self._catch_up(now)
         if self._index is None:
             return
@@ -128,8 +160,12 @@ class SessionRunner:
         """Carry on from where pause() stopped; every later deadline moves by the pause."""
         if self._index is None or self._paused_at is None:
             return
-        paused_for = max(0.0, self.clock.now() - self._paused_at)
-        self._base += paused_for
+        # Looked at while paused, so the pause itself is never taken for a gap.
+        now = self._look().now
+        # Moved by the raw difference: after a clock that went back it is negative,
+        # and the session still goes on from where it stood.
+        self._base += now - self._paused_at
+        paused_for = max(0.0, now - self._paused_at)
         self._paused_at = None
         segment = self._segments[self._index]
         self._pending.append(Resumed(segment, at=self.position, paused_for=paused_for))
@@ -143,6 +179,7 @@ class SessionRunner:
 
     def skip(self) -> None:
         """End the current segment as skipped and start the next one now."""
+        self._look()
         now = self._now()
         self._catch_up(now)
         if self._index is None:
@@ -159,6 +196,7 @@ class SessionRunner:
 
     def back(self) -> None:
         """Restart the current segment, or go to the previous one when just into this one."""
+        self._look()
         now = self._now()
         self._catch_up(now)
         if self._index is None:
@@ -175,6 +213,10 @@ class SessionRunner:
         it replaces). Everything before the current index must be unchanged. A timeline
         that ends before the current index ends the session, as completed.
         """
+        # Looked at first: after a gap (a stop while the change was being worked out)
+        # the session pauses where the gap began, and the new segment is timed from
+        # there, not from the later reading, so it starts when the person resumes.
+        self._look()
         if self._index is None:
             raise SessionStateError("no segment is playing, so there is nothing to change")
         index = self._index
@@ -197,10 +239,36 @@ class SessionRunner:
         if self._completed is not None:
             return
         if self._started:
+            # A quit right after a gap must not credit the gap first.
+            self._look()
             self._catch_up(self._now())
             if self._index is None:
                 return
         self._finish(completed=False, at=self.position)
+
+    def measure_gaps_from_now(self) -> None:
+        """The driver's own work is done: measure the next gap from here, not from poll().
+
+        A driver calls it after handing out poll()'s events (and drawing them), just
+        before it waits, so that only the wait is judged: a journal write that took a
+        few seconds is not time away. A stop or a sleep during that work still counts:
+        a continue signal stays noted, a clock that went back, or a step longer than
+        any such work could take, is left for the next look to judge.
+        """
+        if self._last_look is None:
+            return
+        look = Look(self.clock.now(), self.clock.real_readings())
+        limit = max(self._gap_limit, OWN_WORK_SECONDS)
+        if find_gap(self._last_look, look, limit) is None:
+            self._last_look = look
+
+    def mark_continued(self) -> None:
+        """The program was continued after a stop (SIGCONT): pause at the last look before it.
+
+        Only sets a flag, so a signal handler may call it; the next poll() or
+        command pauses the session, however short the stop was.
+        """
+        self._continued = True
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -266,6 +334,26 @@ class SessionRunner:
     def _now(self) -> float:
         # While paused, session time stands at the moment of the pause.
         return self._paused_at if self._paused_at is not None else self.clock.now()
+
+    def _look(self) -> Look:
+        """Read the clock; after a gap, pause where the previous look stood instead of
+        crediting the time in between."""
+        look = Look(self.clock.now(), self.clock.real_readings())
+        before, self._last_look = self._last_look, look
+        continued, self._continued = self._continued, False
+        if before is None or self._index is None or self._paused_at is not None:
+            return look
+        gap = find_gap(before, look, self._gap_limit, continued=continued)
+        if gap is None:
+            return look
+        # Everything up to the previous look was played; nothing after it was. Caught up
+        # to it first (a no-op unless it was start()'s), so the events keep their order.
+        self._catch_up(before.now)
+        if self._index is None:
+            return look
+        self._paused_at = before.now
+        self._pending.append(Paused(self._segments[self._index], at=self.position, gap=gap))
+        return look
 
     def _enter(self, index: int, now: float) -> None:
         self._index = index

@@ -4,6 +4,10 @@ The app owns no timing. An event-loop timer wakes it at runner.next_deadline();
 pump() polls the runner, passes each event to the observer and the cues, and
 redraws from the runner's state. Keys only send commands to the runner and
 pump again, so the screen and the journal always agree with the runner.
+
+Ctrl-Z suspends the program as in any terminal program; when it is continued
+(`fg`), or after any other time it did not run through, the runner has paused
+the session and the pause screen says why.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.markup import escape
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
@@ -20,7 +25,15 @@ from textual.widgets import Digits, Footer, Label, ProgressBar, Static
 
 from hipcoach.domain.errors import HipcoachError
 from hipcoach.domain.timeline import Segment, SegmentKind
-from hipcoach.player.events import Adapted, Beep, PlayerEvent, SegmentStarted, SymptomResult
+from hipcoach.player.events import (
+    Adapted,
+    Beep,
+    Paused,
+    PlayerEvent,
+    SegmentStarted,
+    SymptomResult,
+)
+from hipcoach.player.gaps import ContinueSignal, gap_text
 from hipcoach.player.plain import clock_text
 from hipcoach.player.runner import SessionRunner
 from hipcoach.player.sound import Cues, TerminalBeep
@@ -89,7 +102,10 @@ def _counters(segment: Segment) -> str:
 
 
 class PausedScreen(ModalScreen[None]):
-    """Shown over the dimmed session while it is paused; the same keys still work."""
+    """Shown over the dimmed session while it is paused; the same keys still work.
+
+    `reason` says why when the session paused itself (empty when the person paused).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "app.toggle_pause", "Resume"),
@@ -99,9 +115,14 @@ class PausedScreen(ModalScreen[None]):
         *_symptom_bindings("app."),
     ]
 
+    def __init__(self, reason: str = "") -> None:
+        super().__init__()
+        self.reason = reason
+
     def compose(self) -> ComposeResult:
+        why = f"{escape(self.reason)}\n\n" if self.reason else ""
         yield Static(
-            "[b]PAUSED[/b]\n\nPress [b]space[/b] to carry on,\n[b]q[/b] to stop here.",
+            f"[b]PAUSED[/b]\n\n{why}Press [b]space[/b] to carry on,\n[b]q[/b] to stop here.",
             id="paused-box",
         )
         yield Footer()
@@ -118,6 +139,9 @@ class PlayerApp(App[bool]):
         Binding("b", "go_back", "Back"),
         Binding("q", "quit", "Quit"),
         *_symptom_bindings(""),
+        # The terminal's own Ctrl-Z does not reach a full-screen program; this does
+        # the same, and the session is paused when it comes back.
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False),
     ]
     DEFAULT_CSS = """
     #banner {
@@ -154,6 +178,8 @@ class PlayerApp(App[bool]):
         self.observer = on_event
         self.session_title = title
         self._timer: asyncio.TimerHandle | None = None
+        self.pause_reason = ""  # why the session paused itself, for the pause screen
+        self._continue_signal = ContinueSignal(runner.mark_continued)
         # Kept as attributes: while the pause screen is up, queries would search it.
         self.stage = Vertical(id="stage")
         self.kind_label = Label("", id="kind")
@@ -190,9 +216,15 @@ class PlayerApp(App[bool]):
 
     def on_mount(self) -> None:
         self.title = self.session_title
+        # Installed now, after Textual's driver put its own SIGCONT handler in place,
+        # so that both run.
+        self._continue_signal.install()
         if not self.runner.started:
             self.runner.start()
         self.pump()
+
+    def on_unmount(self) -> None:
+        self._continue_signal.restore()
 
     # ---- the one place the runner is driven ------------------------------------------
 
@@ -207,7 +239,12 @@ class PlayerApp(App[bool]):
             elif isinstance(event, Adapted):
                 self.progress_bar.update(total=max(1, self.runner.timeline.total_seconds))
                 self.show_banner(event.message)
+            elif isinstance(event, Paused):
+                self.pause_reason = gap_text(event.gap) if event.gap is not None else ""
         self.refresh_view()
+        # Writing the events down and drawing them is our own work, not time away:
+        # only the wait for the next deadline is judged.
+        self.runner.measure_gaps_from_now()
         if self.runner.finished:
             self._cancel_timer()
             self.exit(bool(self.runner.completed))
@@ -259,7 +296,7 @@ class PlayerApp(App[bool]):
     def _sync_pause_screen(self) -> None:
         showing = isinstance(self.screen, PausedScreen)
         if self.runner.is_paused and not showing:
-            self.push_screen(PausedScreen())
+            self.push_screen(PausedScreen(self.pause_reason))
         elif showing and not self.runner.is_paused:
             self.pop_screen()
 
@@ -330,6 +367,9 @@ class PlayerApp(App[bool]):
             # The session goes on unchanged; the person should still know it did not work.
             self.show_banner(f"Could not apply that: {exc}")
             return
+        finally:
+            # Working the change out and saving it was our own work, not time away.
+            self.runner.measure_gaps_from_now()
         if result is None:
             return
         if result.end_session:

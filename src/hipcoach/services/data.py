@@ -81,13 +81,55 @@ def export_data(
     return ExportResult(**_facts(fmt, dump), path=out)
 
 
-def import_data(ctx: Context, path: Path) -> ImportResult:
-    """Restore a hipcoach JSON export into the current profile; nothing changes if it is refused."""
-    from hipcoach.interop.export_json import loads
+def import_data(
+    ctx: Context, path: Path, *, max_bytes: int | None = None, shown_as: str | None = None
+) -> ImportResult:
+    """Restore a hipcoach JSON export into the current profile; nothing changes if it is refused.
+
+    The file is checked whole before anything is written: its size (`max_bytes`, by
+    default export_json.MAX_FILE_BYTES) before it is read, then its shape, then every
+    record against the rules direct entry follows (services.record_checks). A
+    refusal names the file (`shown_as`, by default its name), the record and the field.
+    """
+    from hipcoach.interop.export_json import MAX_FILE_BYTES, loads
+    from hipcoach.services.record_checks import record_problems
     from hipcoach.store.export import DataImportError, restore_profile
 
+    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    text = _read_export(path, limit)
+    now = datetime.now(UTC)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM from a Windows editor is harmless
+        data = loads(text)
+        del text  # the parsed file is all that is needed from here on
+        summary = restore_profile(
+            ctx.journal.engine,
+            ctx.settings.profile,
+            data,
+            check_record=lambda kind, row: record_problems(kind, row, now=now),
+        )
+    except DataImportError as exc:
+        raise exc.in_file(shown_as or path.name) from None
+    return ImportResult(
+        summary=summary,
+        source=path,
+        exported_from=data["profile"]["name"],
+        exported_at=data.get("exported_at"),
+    )
+
+
+def _read_export(path: Path, limit: int) -> str:
+    """The file's text, refused by its size before a byte of it is read."""
+    from hipcoach.store.export import DataImportError
+
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise IsADirectoryError
+        if size > limit:
+            raise DataImportError(
+                f"'{path}' is {_megabytes(size)}; an import takes files up to {_megabytes(limit)}"
+            )
+        return path.read_text(encoding="utf-8-sig")  # a BOM from a Windows editor is harmless
     except FileNotFoundError:
         raise DataImportError(f"no file at '{path}'") from None
     except IsADirectoryError:
@@ -99,14 +141,10 @@ def import_data(ctx: Context, path: Path) -> ImportResult:
         ) from None
     except OSError as exc:
         raise DataImportError(f"cannot read '{path}': {exc.strerror}") from None
-    data = loads(text)
-    summary = restore_profile(ctx.journal.engine, ctx.settings.profile, data)
-    return ImportResult(
-        summary=summary,
-        source=path,
-        exported_from=data["profile"]["name"],
-        exported_at=data.get("exported_at"),
-    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _dump(ctx: Context) -> dict[str, Any]:

@@ -204,6 +204,7 @@ class LiveSegment:
     index: int
     outcome: str
     elapsed_seconds: float
+    save_key: str | None = None  # the same across a save's retries: it counts once
 
 
 def record_live_segment(
@@ -260,6 +261,7 @@ def record_live_segments(
             "completed" if segment.outcome == "completed" else "skipped",
             segment.elapsed_seconds,
             at,
+            segment.save_key,
         )
         for number, segment in enumerate(segments)
     ]

@@ -24,11 +24,13 @@ from hipcoach.domain.planning import (
     TodaySession,
     WeekSignals,
     build_schedule,
+    check_plan_start,
     current_level,
     make_plan,
     parse_time,
     today_session,
     week_signals,
+    weekdays_from_text,
 )
 from hipcoach.services.context import Context
 
@@ -212,7 +214,7 @@ def _to_plan(ctx: Context, record: PlanRecord) -> Plan:
         goal=chosen,
         start=record.start_date,
         weeks=record.weeks,
-        weekdays=tuple(sorted(WEEKDAY_NAMES.index(d) for d in record.weekdays)),
+        weekdays=weekdays_from_text(",".join(record.weekdays)),
         time=parse_time(record.time_of_day) if record.time_of_day else None,
         id=record.id,
         status="paused" if record.status == "paused" else "active",
@@ -222,8 +224,16 @@ def _to_plan(ctx: Context, record: PlanRecord) -> Plan:
 
 def current_plan(ctx: Context) -> tuple[PlanRecord, Plan]:
     """The active (or paused) plan, as stored and as a domain value; NoPlanError if none."""
+    from hipcoach.store.row_problems import RowProblem, report
+
     record = _repo(ctx).active(ctx.profile_id)
     if record is None:
+        raise NoPlanError()
+    if record.goal_id not in goals(ctx):
+        # A goal this version does not know (a newer hipcoach's, a past import's): the plan
+        # is left out like any row that no longer passes, and doctor names it too.
+        why = f"'{record.goal_id}' is not a goal this version knows"
+        report(RowProblem("plans", record.id, "goal_id", why))
         raise NoPlanError()
     return record, _to_plan(ctx, record)
 
@@ -279,7 +289,9 @@ def new_plan(
     from hipcoach.library.goals import goal
 
     chosen = goal(goals(ctx), goal_id)
-    plan = make_plan(chosen, start or local_today(), days=days, at=time, weeks=weeks)
+    today = local_today()
+    first_day = today if start is None else check_plan_start(start, today)
+    plan = make_plan(chosen, first_day, days=days, at=time, weeks=weeks)
     _repo(ctx).create(
         ctx.profile_id,
         goal_id=chosen.id,

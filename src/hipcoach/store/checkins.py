@@ -18,7 +18,20 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.store.records import SESSION_STATUSES
 from hipcoach.store.repository import Repository, utc
+from hipcoach.store.row_problems import (
+    RowProblem,
+    check_choice,
+    check_int,
+    check_moment,
+    check_optional_text,
+    check_text,
+    convert,
+    converted,
+    kept,
+    rows_of,
+)
 from hipcoach.store.tables import (
     CHECKIN_MOMENTS,
     MORNING_AFTER,
@@ -179,7 +192,8 @@ class CheckinRepository(Repository):
         """Sessions started, check-ins and symptoms recorded since `since`, oldest first."""
         start = utc(since)
         with self._transaction("read the check-ins") as db:
-            sessions = db.execute(
+            sessions = rows_of(
+                db,
                 select(
                     SessionRow.id,
                     SessionRow.started_at,
@@ -189,33 +203,41 @@ class CheckinRepository(Repository):
                     SessionRow.ended_by_rule,
                 )
                 .where(SessionRow.profile_id == profile_id, SessionRow.started_at >= start)
-                .order_by(SessionRow.started_at, SessionRow.id)
+                .order_by(SessionRow.started_at, SessionRow.id),
+                SessionRow.__table__,
+                entities=False,
             )
-            briefs = tuple(SessionBrief(*row) for row in sessions)
-            checkins = db.scalars(
+            briefs = tuple(kept(converted(sessions, lambda row: brief_from_row(*row))))
+            checkins = rows_of(
+                db,
                 select(CheckinRow)
                 .where(CheckinRow.profile_id == profile_id, CheckinRow.recorded_at >= start)
-                .order_by(CheckinRow.recorded_at, CheckinRow.id)
+                .order_by(CheckinRow.recorded_at, CheckinRow.id),
+                CheckinRow.__table__,
             )
-            checkin_records = tuple(_checkin(c) for c in checkins)
-            symptoms = db.scalars(
+            checkin_records = tuple(kept(converted(checkins, checkin_from_row)))
+            symptoms = rows_of(
+                db,
                 select(SymptomEventRow)
                 .where(
                     SymptomEventRow.profile_id == profile_id, SymptomEventRow.recorded_at >= start
                 )
-                .order_by(SymptomEventRow.recorded_at, SymptomEventRow.id)
+                .order_by(SymptomEventRow.recorded_at, SymptomEventRow.id),
+                SymptomEventRow.__table__,
             )
-            return RecentActivity(briefs, checkin_records, tuple(_symptom(s) for s in symptoms))
+            symptom_records = tuple(kept(converted(symptoms, symptom_from_row)))
+            return RecentActivity(briefs, checkin_records, symptom_records)
 
     def session_symptoms(self, session_id: str) -> tuple[SymptomRecord, ...]:
         """Every symptom reported during one session, in order."""
+        query = (
+            select(SymptomEventRow)
+            .where(SymptomEventRow.session_id == session_id)
+            .order_by(SymptomEventRow.recorded_at, SymptomEventRow.id)
+        )
         with self._transaction("read the symptoms") as db:
-            rows = db.scalars(
-                select(SymptomEventRow)
-                .where(SymptomEventRow.session_id == session_id)
-                .order_by(SymptomEventRow.recorded_at, SymptomEventRow.id)
-            )
-            return tuple(_symptom(r) for r in rows)
+            rows = rows_of(db, query, SymptomEventRow.__table__)
+            return tuple(kept(converted(rows, symptom_from_row)))
 
 
 def update_session_plan(engine: Engine, plan: SessionPlan) -> None:
@@ -264,6 +286,58 @@ def _check_session(db: Session, profile_id: int, session_id: str | None) -> None
     session = db.get(SessionRow, session_id)
     if session is None or session.profile_id != profile_id:
         raise StoreError(f"no session with id '{session_id}' for this profile")
+
+
+def brief_from_row(
+    session_id: str,
+    started_at: datetime,
+    status: str,
+    steps_done: int,
+    steps_total: int,
+    ended_by_rule: str | None,
+) -> SessionBrief | RowProblem:
+    """A session as the rules see it, or the problem that keeps it out of their count."""
+
+    def build() -> SessionBrief:
+        check_moment("started_at", started_at)
+        check_choice("status", status, SESSION_STATUSES)
+        check_int("total_segments", steps_total, 0, 100_000)
+        check_int("segments_completed", steps_done, 0, 100_000)
+        check_optional_text("ended_by_rule", ended_by_rule, 64)
+        return SessionBrief(session_id, started_at, status, steps_done, steps_total, ended_by_rule)
+
+    return convert("sessions", session_id, build)
+
+
+def checkin_from_row(row: CheckinRow) -> CheckinRecord | RowProblem:
+    """The stored check-in, or the problem that keeps it out of every view."""
+
+    def build() -> CheckinRecord:
+        check_choice("moment", row.moment, CHECKIN_MOMENTS)
+        check_moment("recorded_at", row.recorded_at)
+        for name, value in (("pain", row.pain), ("effort", row.effort)):
+            if value is not None:
+                check_int(name, value, 0, 10)
+        if row.morning_after is not None:
+            check_choice("morning_after", row.morning_after, MORNING_AFTER)
+        return _checkin(row)
+
+    return convert("checkins", row.id, build)
+
+
+def symptom_from_row(row: SymptomEventRow) -> SymptomRecord | RowProblem:
+    """The stored symptom report, or the problem that keeps it out of every view."""
+
+    def build() -> SymptomRecord:
+        check_choice("symptom", row.symptom, SYMPTOMS)
+        check_moment("recorded_at", row.recorded_at)
+        check_text("rule_id", row.rule_id, 64, empty=False)
+        check_text("action", row.action)
+        if row.segment_index is not None:
+            check_int("segment_index", row.segment_index, 0, 100_000)
+        return _symptom(row)
+
+    return convert("symptom_events", row.id, build)
 
 
 def _checkin(row: CheckinRow) -> CheckinRecord:

@@ -23,7 +23,8 @@ from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeEngine
 
 from hipcoach.domain.errors import StoreError
-from hipcoach.store.engine import BUSY_TIMEOUT_MS
+from hipcoach.store.engine import BUSY_TIMEOUT_MS, mask_url
+from hipcoach.store.safekeeping import damaged, is_damage, journal_path
 
 Processor = Callable[[Any], Any]
 
@@ -131,6 +132,12 @@ class DriverCursor:
         """Run `statement` for its effect."""
         self.execute(statement, values)
 
+    def run_many(self, statement: DriverStatement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run `statement` once for each of `rows`, for its effect. psycopg sends all the
+        rows before reading any answer: one round trip to PostgreSQL, not one per row."""
+        if rows:
+            self._cursor.executemany(statement.sql, [statement.parameters(row) for row in rows])
+
     def close(self) -> None:
         self._cursor.close()
 
@@ -164,9 +171,16 @@ class Driver:
         return found[1]
 
     @contextmanager
-    def transaction(self, action: str, *, write: bool = False) -> Iterator[DriverCursor]:
-        """A cursor in one transaction: committed on success, rolled back on any error."""
-        held = self.begin(action, write=write)
+    def transaction(
+        self, action: str, *, write: bool = False, one_read: bool = False
+    ) -> Iterator[DriverCursor]:
+        """A cursor in one transaction: committed on success, rolled back on any error.
+
+        `one_read` is for a single SELECT (the change counters, read on every page):
+        on PostgreSQL it runs without BEGIN and COMMIT around it, one round trip
+        instead of three. A lone statement sees one snapshot either way.
+        """
+        held = HeldTransaction(self, action, write=write, one_read=one_read)
         try:
             with held.errors():
                 yield held.cursor
@@ -202,14 +216,28 @@ class HeldTransaction:
     another process has the write lock.
     """
 
-    def __init__(self, driver: Driver, action: str, *, write: bool, wait: bool = True) -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        action: str,
+        *,
+        write: bool,
+        wait: bool = True,
+        one_read: bool = False,
+    ) -> None:
         self._action = action
+        self._autocommit = False
         self._dbapi_errors = driver.dbapi_errors
+        self._journal = journal_path(driver.engine.url)
+        self._where = mask_url(driver.engine.url)
         with self.errors():
             self._connection = driver.engine.raw_connection()  # pooled, pragmas set
         try:
             with self.errors():
                 raw = self._connection.cursor()
+                self._autocommit = one_read and not write and driver.dialect.name != "sqlite"
+                if self._autocommit:
+                    self._connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
                 if write and driver.dialect.name == "sqlite":
                     _begin_immediate(raw, wait)
         except BaseException:
@@ -223,7 +251,11 @@ class HeldTransaction:
         """The driver's errors as StoreError, naming what was being done."""
         try:
             yield
-        except self._dbapi_errors as exc:
+        except (self._dbapi_errors, UnicodeDecodeError) as exc:
+            if is_damage(exc):
+                raise damaged(self._journal, self._where, exc) from exc
+            if isinstance(exc, UnicodeDecodeError):
+                raise  # not the journal's: some other text did not decode
             raise StoreError(f"could not {self._action} in the journal: {exc}") from exc
 
     def commit(self) -> None:
@@ -251,6 +283,8 @@ class HeldTransaction:
     def _release(self) -> None:
         self._ended = True
         self.cursor.close()
+        if self._autocommit:  # as the pool's other users expect it
+            self._connection.dbapi_connection.autocommit = False  # type: ignore[union-attr]
         self._connection.close()  # back to the pool
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.store.safekeeping import damaged, is_damage, journal_path, refuse_lost_journal
 
 POSTGRES_HINT = "install PostgreSQL support with: pip install 'hipcoach[postgres]'"
 BUSY_TIMEOUT_MS = 5000
@@ -53,27 +55,48 @@ def create_engine_for(url: str) -> Engine:
     try:
         with engine.connect():
             pass
-    except SQLAlchemyError as exc:
+    except StoreError:  # the damage listener's own error
         engine.dispose()
+        raise
+    except (SQLAlchemyError, UnicodeDecodeError) as exc:
+        engine.dispose()
+        if is_damage(exc):
+            raise damaged(journal_path(parsed), mask_url(parsed), exc) from exc
+        reason = _reason(exc)
+        if any(words in reason for words in ("disk I/O error", "disk is full")):
+            reason += " (is the disk full?); nothing was changed"
         raise StoreError(
-            f"cannot open the journal database at '{mask_url(parsed)}': {_reason(exc)}"
+            f"cannot open the journal database at '{mask_url(parsed)}': {reason}"
         ) from exc
     return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:
-    database = url.database or ""
+    journal = journal_path(url)
     # In-memory and URI-style databases have no directory of their own to create.
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if journal is not None:
+        # SQLite would take a missing or empty file for a new journal: not if one was here.
+        refuse_lost_journal(journal)
         try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            journal.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
-                f"cannot create the folder for the journal at '{database}': {exc.strerror}"
+                f"cannot create the folder for the journal at '{journal}': {exc.strerror}"
             ) from exc
     engine = _create(url)
     event.listen(engine, "connect", _set_sqlite_pragmas)
+    event.listen(engine, "handle_error", _damage_as_store_error(journal, mask_url(url)))
     return engine
+
+
+def _damage_as_store_error(journal: Path | None, where: str) -> Any:
+    """A handle_error listener: damage found by any statement becomes the one clear error."""
+
+    def listener(context: ExceptionContext) -> None:
+        if is_damage(context.original_exception):
+            raise damaged(journal, where, context.original_exception)
+
+    return listener
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -109,7 +132,7 @@ def _create(url: URL, **kwargs: Any) -> Engine:
         raise StoreError(f"cannot use the database URL '{mask_url(url)}': {exc}") from exc
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def _reason(exc: SQLAlchemyError | UnicodeDecodeError) -> str:
     """The driver's own words, which say what went wrong without SQLAlchemy's wrapping."""
     text = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
     # libpq spreads its message over indented lines; one line reads better in a terminal.

@@ -33,11 +33,18 @@ from hipcoach.store.records import (
     SessionHead,
     SessionRecord,
     SessionStatus,
-    shown_status,
 )
 from hipcoach.store.repository import Repository, now, utc
+from hipcoach.store.row_problems import (
+    UNLOADABLE,
+    RowProblem,
+    kept,
+    report,
+    rows_of,
+)
 from hipcoach.store.segments import SaveResult, SegmentBatch, SegmentSave, write_segments
-from hipcoach.store.tables import ProfileRow, SegmentEventRow, SessionRow
+from hipcoach.store.session_rows import history_row, session_from_row
+from hipcoach.store.tables import ProfileRow, SessionRow
 
 
 class Journal(Repository):
@@ -221,8 +228,10 @@ class Journal(Repository):
     def get_session(self, session_id: str) -> SessionRecord:
         """The session with its figures; StoreError when there is none."""
         with self._transaction("read the session") as db:
-            session = _session_row(db, session_id)
-            return _session_record(db, session)
+            found = session_from_row(db, _session_row(db, session_id))
+        if isinstance(found, RowProblem):
+            raise StoreError(f"{found.describe()}; see hipcoach doctor")
+        return found
 
     def session_head(self, session_id: str) -> SessionHead | None:
         """The session's owner, status and plan fingerprint (one indexed read), or None."""
@@ -239,59 +248,50 @@ class Journal(Repository):
         Only the newest counts: starting a new session leaves older unfinished
         ones in the history, no longer on offer to resume.
         """
+        query = (
+            select(SessionRow)
+            .where(SessionRow.profile_id == profile_id)
+            .order_by(SessionRow.started_at.desc(), SessionRow.updated_at.desc())
+            .limit(1)
+        )
         with self._transaction("read the sessions") as db:
-            session = db.scalars(
-                select(SessionRow)
-                .where(SessionRow.profile_id == profile_id)
-                .order_by(SessionRow.started_at.desc(), SessionRow.updated_at.desc())
-                .limit(1)
-            ).first()
+            newest = rows_of(db, query, SessionRow.__table__)
+            if newest and isinstance(newest[0], RowProblem):
+                report(newest[0])  # a session that cannot be read is not offered for resume
+                return None
+            session = newest[0] if newest else None
             if session is None or session.status == "completed":
                 return None
             if session.ended_by_rule is not None:
                 return None  # ended for safety: never offered for resume
-            return _session_record(db, session)
+            found = session_from_row(db, session)
+        if isinstance(found, RowProblem):
+            report(found)  # a session that cannot be read is not offered for resume
+            return None
+        return found
 
     def history(self, profile_id: int, limit: int = 50) -> list[HistoryRow]:
         """The profile's sessions, newest first, with their figures (one query)."""
         if limit < 1:
             raise StoreError("the history limit must be at least 1")
         statement = self._driver.compiled(q.HISTORY)
-        with self._driver.transaction("read the history") as db:
-            sessions = db.all(statement, {"profile_id": profile_id, "limit": limit})
-        return [
-            HistoryRow(
-                session_id=session_id,
-                started_at=started_at,
-                routine_id=routine_id,
-                routine_name=routine_name,
-                status=shown_status(status, ended_by),
-                # Only the newest session can be resumed (see latest_unfinished).
-                resumable=n == 0 and status != "completed" and not ended_by,
-                segments_done=saved,
-                segments_completed=completed,
-                segments_total=total,
-                time_spent_seconds=float(spent),
-                ended_by_rule=ended_by,
-            )
-            for n, (
-                session_id,
-                started_at,
-                routine_id,
-                routine_name,
-                status,
-                total,
-                saved,
-                completed,
-                spent,
-                ended_by,
-            ) in enumerate(sessions)
-        ]
+        try:
+            with self._driver.transaction("read the history") as db:
+                sessions: list[Any] = db.all(statement, {"profile_id": profile_id, "limit": limit})
+        except UNLOADABLE:
+            # A stored value the driver cannot convert: read row by row, naming that row.
+            query = q.HISTORY.params(profile_id=profile_id, limit=limit)
+            with self._transaction("read the history") as orm:
+                sessions = rows_of(orm, query, SessionRow.__table__, entities=False)
+        return kept(
+            row if isinstance(row, RowProblem) else history_row(n, row)
+            for n, row in enumerate(sessions)
+        )
 
     def data_version(self, profile_id: int) -> DataVersion:
         """The profile's change counters, read in one indexed lookup (see DataVersion)."""
         statement = self._driver.compiled(q.DATA_VERSION)
-        with self._driver.transaction("read the data version") as db:
+        with self._driver.transaction("read the data version", one_read=True) as db:
             found = db.first(statement, {"profile_id": profile_id})
         if found is None:
             raise StoreError(f"no profile with id {profile_id}")
@@ -303,29 +303,3 @@ def _session_row(db: Session, session_id: str) -> SessionRow:
     if session is None:
         raise StoreError(f"no session with id '{session_id}'")
     return session
-
-
-def _session_record(db: Session, session: SessionRow) -> SessionRecord:
-    # The figures are on the row (kept by triggers); only which steps are saved is read here.
-    indices = db.scalars(
-        select(SegmentEventRow.segment_index).where(SegmentEventRow.session_id == session.id)
-    )
-    return SessionRecord(
-        id=session.id,
-        profile_id=session.profile_id,
-        routine_id=session.routine_id,
-        routine_name=session.routine_name,
-        options_json=session.options_json,
-        fingerprint=session.fingerprint,
-        total_segments=session.total_segments,
-        total_seconds=session.total_seconds,
-        status=cast(SessionStatus, session.status),
-        started_at=session.started_at,
-        updated_at=session.updated_at,
-        ended_at=session.ended_at,
-        done_indices=frozenset(indices),
-        completed_count=session.segments_completed,
-        skipped_count=session.segments_saved - session.segments_completed,
-        time_spent_seconds=float(session.seconds_spent),
-        ended_by_rule=session.ended_by_rule,
-    )

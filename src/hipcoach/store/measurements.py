@@ -13,6 +13,7 @@ sit_tall in `score`; global_rating in `percent`; the PSFS is questionnaire
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +23,12 @@ from sqlalchemy import select
 
 from hipcoach.domain.errors import StoreError
 from hipcoach.domain.measurements import (
+    EARLIEST,
+    NOTE_MAX_LENGTH,
     UNITS,
     HipSide,
     Kind,
+    MeasurementError,
     Method,
     Movement,
     Position,
@@ -32,11 +36,31 @@ from hipcoach.domain.measurements import (
     PsfsResponse,
     RomMeasurement,
     ScoreMeasurement,
+    validate_psfs,
+    validate_rom,
+    validate_score,
 )
 from hipcoach.store.repository import Repository, utc
+from hipcoach.store.row_problems import (
+    RowInvalid,
+    RowProblem,
+    check_choice,
+    check_moment,
+    check_number,
+    check_optional_text,
+    check_text,
+    convert,
+    converted,
+    kept,
+    load_json,
+    rows_of,
+)
 from hipcoach.store.tables import MeasurementRow, ProfileRow, QuestionnaireResponseRow
 
 PSFS_ID = "psfs"
+# hipcoach's own sit-tall score runs 0-4 (its data file says so); the store cannot read
+# that file, so a stored score only has to be a whole number a score could be.
+SIT_TALL_LIMITS = (0, 100)
 
 
 @dataclass(frozen=True)
@@ -188,7 +212,8 @@ class MeasurementRepository(Repository):
             query = query.where(MeasurementRow.measured_at >= utc(since))
         query = query.order_by(MeasurementRow.measured_at, MeasurementRow.id)
         with self._transaction("read the measurements") as db:
-            return [_measurement_record(r) for r in db.scalars(query)]
+            rows = rows_of(db, query, MeasurementRow.__table__)
+            return kept(converted(rows, measurement_from_row))
 
     def responses(
         self, profile_id: int, questionnaire_id: str | None = None
@@ -201,7 +226,8 @@ class MeasurementRepository(Repository):
             query = query.where(QuestionnaireResponseRow.questionnaire_id == questionnaire_id)
         query = query.order_by(QuestionnaireResponseRow.answered_at, QuestionnaireResponseRow.id)
         with self._transaction("read the questionnaire responses") as db:
-            return [_response_record(r) for r in db.scalars(query)]
+            rows = rows_of(db, query, QuestionnaireResponseRow.__table__)
+            return kept(converted(rows, response_from_row))
 
 
 def _angle_row(profile_id: int, m: RomMeasurement, recorded: datetime) -> MeasurementRow:
@@ -236,6 +262,74 @@ def _score_row(profile_id: int, m: ScoreMeasurement, recorded: datetime) -> Meas
         position=None,
         note=m.note,
     )
+
+
+def measurement_from_row(row: MeasurementRow) -> MeasurementRecord | RowProblem:
+    """The stored measurement, or the problem that keeps it out of every view.
+
+    The row is read through the same checks direct entry uses (domain.measurements),
+    so a reading `hipcoach measure` would refuse is never drawn in a trend.
+    """
+
+    def build() -> MeasurementRecord:
+        # Back-filled readings reach further back than other events (domain.measurements).
+        check_moment("measured_at", row.measured_at, earliest=EARLIEST)
+        check_moment("recorded_at", row.recorded_at)
+        kind = Kind(check_choice("kind", row.kind, [k.value for k in Kind]))
+        check_number("value", row.value, -math.inf, math.inf)
+        if row.unit != UNITS[kind]:
+            shown = f"'{row.unit}' is not the unit of {kind.value} ({UNITS[kind]})"
+            raise RowInvalid("unit", shown)
+        if kind is Kind.ROM or row.side is not None:
+            check_choice("side", row.side, [s.value for s in HipSide])
+        if kind is Kind.ROM:
+            check_choice("movement", row.movement, [m.value for m in Movement])
+            check_choice("method", row.method, [m.value for m in Method])
+            check_choice("position", row.position, [p.value for p in Position])
+        check_optional_text("note", row.note, NOTE_MAX_LENGTH)
+        record = _measurement_record(row)
+        # Far-off times are refused above; direct entry's own check is the clock skew.
+        now = max(record.measured_at, record.recorded_at)
+        try:
+            if kind is Kind.ROM:
+                validate_rom(
+                    record.value,
+                    str(row.side),
+                    str(row.movement),
+                    str(row.method),
+                    str(row.position),
+                    record.measured_at,
+                    now,
+                )
+            else:
+                limits = SIT_TALL_LIMITS if kind is Kind.SIT_TALL else None
+                validate_score(kind, record.value, record.measured_at, now, row.side, limits)
+        except MeasurementError as exc:
+            raise RowInvalid("value", str(exc)) from None
+        return record
+
+    return convert("measurements", row.id, build)
+
+
+def response_from_row(row: QuestionnaireResponseRow) -> ResponseRecord | RowProblem:
+    """The stored questionnaire response, or the problem that keeps it out of every view."""
+
+    def build() -> ResponseRecord:
+        check_text("questionnaire_id", row.questionnaire_id, 100, empty=False)
+        check_moment("answered_at", row.answered_at)
+        answers = load_json("answers_json", row.answers_json)
+        if not isinstance(answers, dict):
+            raise RowInvalid("answers_json", "is not a set of answers")
+        record = _response_record(row)
+        if record.questionnaire_id == PSFS_ID:
+            try:
+                items = [(str(i["activity"]), i["score"]) for i in answers["items"]]
+                validate_psfs(items, record.answered_at, record.answered_at)
+            except (KeyError, TypeError, MeasurementError) as exc:
+                raise RowInvalid("answers_json", f"is not a valid PSFS ({exc})") from None
+        return record
+
+    return convert("questionnaire_responses", row.id, build)
 
 
 def _measurement_record(row: MeasurementRow) -> MeasurementRecord:

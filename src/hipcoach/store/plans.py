@@ -13,7 +13,24 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.domain.goals import MAX_WEEKS
+from hipcoach.domain.planning import PlanError, check_plan_start, parse_time, weekdays_from_text
+from hipcoach.store.records import SESSION_STATUSES
 from hipcoach.store.repository import Repository, utc
+from hipcoach.store.row_problems import (
+    RowInvalid,
+    RowProblem,
+    check_choice,
+    check_int,
+    check_moment,
+    check_optional_text,
+    check_text,
+    convert,
+    converted,
+    kept,
+    report,
+    rows_of,
+)
 from hipcoach.store.tables import PLAN_STATUSES, PlanRow, ProfileRow, SessionRow
 
 
@@ -92,19 +109,27 @@ class PlanRepository(Repository):
 
     def active(self, profile_id: int) -> PlanRecord | None:
         """The profile's current plan (active or paused), or None; ended plans are history."""
+        query = (
+            select(PlanRow)
+            .where(PlanRow.profile_id == profile_id, PlanRow.status != "ended")
+            .order_by(PlanRow.created_at.desc(), PlanRow.id.desc())
+            .limit(1)
+        )
         with self._transaction("read the plans") as db:
-            row = db.scalars(
-                select(PlanRow)
-                .where(PlanRow.profile_id == profile_id, PlanRow.status != "ended")
-                .order_by(PlanRow.created_at.desc(), PlanRow.id.desc())
-                .limit(1)
-            ).first()
-            return _record(row) if row is not None else None
+            rows = converted(rows_of(db, query, PlanRow.__table__), plan_from_row)
+            if not rows:
+                return None
+            found = rows[0]
+        if isinstance(found, RowProblem):
+            # No plan rather than a wrong one: the warning names the row and doctor mends it.
+            report(found)
+            return None
+        return found
 
     def get(self, plan_id: int) -> PlanRecord:
         """The plan with this id; StoreError when there is none."""
         with self._transaction("read the plan") as db:
-            return _record(_plan_row(db, plan_id))
+            return _readable(_plan_row(db, plan_id))
 
     def set_status(
         self, plan_id: int, status: str, reason: str | None = None, now: datetime | None = None
@@ -119,7 +144,7 @@ class PlanRepository(Repository):
             row.status = status
             row.status_reason = reason
             row.updated_at = utc(now)
-            return _record(row)
+            return _readable(row)
 
     def link_session(self, session_id: str, plan_id: int) -> None:
         """Mark a journal session as part of a plan, so adherence counts it without guessing."""
@@ -141,24 +166,22 @@ class PlanRepository(Repository):
         """
         first = datetime.combine(plan.start_date - timedelta(days=1), datetime.min.time(), UTC)
         last = first + timedelta(days=7 * plan.weeks + 2)
-        with self._transaction("read the plan's sessions") as db:
-            rows = db.scalars(
-                select(SessionRow)
-                .where(
-                    SessionRow.profile_id == plan.profile_id,
-                    or_(
-                        SessionRow.plan_id == plan.id,
-                        (SessionRow.plan_id.is_(None))
-                        & (SessionRow.started_at >= first)
-                        & (SessionRow.started_at < last),
-                    ),
-                )
-                .order_by(SessionRow.started_at)
+        query = (
+            select(SessionRow)
+            .where(
+                SessionRow.profile_id == plan.profile_id,
+                or_(
+                    SessionRow.plan_id == plan.id,
+                    (SessionRow.plan_id.is_(None))
+                    & (SessionRow.started_at >= first)
+                    & (SessionRow.started_at < last),
+                ),
             )
-            return [
-                PlanSessionRecord(s.id, s.started_at, s.routine_id, s.status, s.plan_id)
-                for s in rows
-            ]
+            .order_by(SessionRow.started_at)
+        )
+        with self._transaction("read the plan's sessions") as db:
+            rows = rows_of(db, query, SessionRow.__table__)
+            return kept(converted(rows, _plan_session))
 
     def completed_dates(
         self, plan: PlanRecord, routine_id: str, zone: tzinfo | None = None
@@ -181,6 +204,52 @@ def _plan_row(db: Session, plan_id: int) -> PlanRow:
     if row is None:
         raise StoreError(f"no plan with id {plan_id}")
     return row
+
+
+def plan_from_row(row: PlanRow) -> PlanRecord | RowProblem:
+    """The stored plan, or the problem that keeps it out of every view."""
+    return convert("plans", row.id, lambda: _checked(row))
+
+
+def _readable(row: PlanRow) -> PlanRecord:
+    found = plan_from_row(row)
+    if isinstance(found, RowProblem):
+        raise StoreError(f"{found.describe()}; see hipcoach doctor")
+    return found
+
+
+def _plan_session(row: SessionRow) -> PlanSessionRecord | RowProblem:
+    def build() -> PlanSessionRecord:
+        check_moment("started_at", row.started_at)
+        check_choice("status", row.status, SESSION_STATUSES)
+        return PlanSessionRecord(row.id, row.started_at, row.routine_id, row.status, row.plan_id)
+
+    return convert("sessions", row.id, build)
+
+
+def _checked(row: PlanRow) -> PlanRecord:
+    check_text("goal_id", row.goal_id, 100, empty=False)
+    check_moment("created_at", row.created_at)
+    check_moment("updated_at", row.updated_at)
+    # The planner's own checks, the ones `plan new` and the import use.
+    try:
+        check_plan_start(row.start_date, datetime.now(UTC).date())
+    except PlanError as exc:
+        raise RowInvalid("start_date", str(exc)) from None
+    check_int("weeks", row.weeks, 1, MAX_WEEKS)
+    try:
+        weekdays_from_text(check_text("weekdays", row.weekdays, 40))
+    except PlanError as exc:
+        raise RowInvalid("weekdays", f"'{row.weekdays}': {exc}") from None
+    if row.time_of_day is not None:
+        try:
+            parse_time(check_text("time_of_day", row.time_of_day, 5))
+        except PlanError:
+            shown = row.time_of_day
+            raise RowInvalid("time_of_day", f"'{shown}' is not a time like 07:00") from None
+    check_choice("status", row.status, PLAN_STATUSES)
+    check_optional_text("status_reason", row.status_reason)
+    return _record(row)
 
 
 def _record(row: PlanRow) -> PlanRecord:

@@ -8,23 +8,33 @@ from sqlalchemy import select
 
 from hipcoach.domain.errors import StoreError
 from hipcoach.store.repository import Repository
+from hipcoach.store.row_problems import (
+    RowProblem,
+    check_text,
+    convert,
+    converted,
+    kept,
+    rows_of,
+)
 from hipcoach.store.tables import PreferenceRow, ProfileRow
+
+# A choice is a short word ("true"); a longer value came from somewhere else.
+VALUE_CAP = 100
 
 
 class PreferenceRepository(Repository):
     """A person's own choices, one text value per key."""
 
     def get(self, profile_id: int, key: str) -> str | None:
-        query = select(PreferenceRow.value).where(
-            PreferenceRow.profile_id == profile_id, PreferenceRow.key == key
-        )
-        with self._transaction("read a preference") as db:
-            return db.scalar(query)
+        """The stored value of `key`, or None (also when the row cannot be read)."""
+        return self.all(profile_id).get(key)
 
     def all(self, profile_id: int) -> dict[str, str]:
+        """Every readable choice of the profile, by key."""
         query = select(PreferenceRow).where(PreferenceRow.profile_id == profile_id)
         with self._transaction("read the preferences") as db:
-            return {row.key: row.value for row in db.scalars(query)}
+            rows = rows_of(db, query, PreferenceRow.__table__)
+            return dict(kept(converted(rows, preference_from_row)))
 
     def set(self, profile_id: int, key: str, value: str | None) -> None:
         """Store `value` for `key` (None removes it)."""
@@ -48,3 +58,13 @@ class PreferenceRepository(Repository):
                 )
             else:
                 row.value, row.updated_at = value, datetime.now(UTC)
+
+
+def preference_from_row(row: PreferenceRow) -> tuple[str, str] | RowProblem:
+    """The stored (key, value), or the problem that keeps it from being applied."""
+
+    def build() -> tuple[str, str]:
+        key = check_text("key", row.key, 64, empty=False)
+        return key, check_text("value", row.value, VALUE_CAP)
+
+    return convert("preferences", row.id, build)

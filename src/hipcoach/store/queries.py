@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Executable, bindparam, case, select, update
+from sqlalchemy import BigInteger, Executable, bindparam, case, cast, func, insert, select, update
 
-from hipcoach.store.tables import ProfileRow, SegmentEventRow, SessionRow
+from hipcoach.store.tables import ProfileRow, SegmentEventRow, SegmentSaveRow, SessionRow
 
 
 @lru_cache(maxsize=2)
@@ -69,13 +70,66 @@ SESSION_HEAD = select(
     SessionRow.fingerprint,
     SessionRow.total_segments,
 ).where(SessionRow.id == bindparam("session_id"))
+# A batch locks the row of each session it saves to before it writes anything, in id
+# order (PostgreSQL; SQLite has one writer anyway and renders no lock). Every other lock a
+# save takes (its event, its key, the session's figures) is then taken under the session's,
+# so two batches never wait on each other in a circle. NO KEY UPDATE: inserts that refer to
+# the session (check-ins, symptom events) take KEY SHARE and go ahead beside it.
+LOCKED_SESSION_HEAD = SESSION_HEAD.with_for_update(key_share=True)
+SAVED_INDICES = select(SegmentEventRow.segment_index).where(
+    SegmentEventRow.session_id == bindparam("session_id")
+)
+"""The session's segments with an event: a save's answer counts them."""
+_ANSWER = select(SegmentSaveRow.save_key, SegmentSaveRow.segment_index, SegmentSaveRow.saved)
+SAVED_ANSWER = _ANSWER.where(
+    SegmentSaveRow.session_id == bindparam("session_id"),
+    SegmentSaveRow.save_key == bindparam("save_key"),
+)
+"""The answer a save of the session sent with this key got, if it was made."""
+
+
+@lru_cache(maxsize=1)
+def batch_reads_postgresql() -> tuple[Executable, Executable, Executable]:
+    """What a batch reads before it writes, for a list of sessions (and keys) at once: on
+    PostgreSQL each statement is a round trip, where SQLite reads them one session at a
+    time in-process for next to nothing. (heads, locked in id order; the segments with an
+    event; the answers kept for the keys.)"""
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    def ids() -> Any:
+        return func.any(bindparam("session_ids", type_=ARRAY(SessionRow.id.type)))
+
+    heads = (
+        select(*SESSION_HEAD.selected_columns)
+        .where(SessionRow.id == ids())
+        # The rows are locked as they come out of the sort: in id order.
+        .order_by(SessionRow.id)
+        .with_for_update(key_share=True)
+    )
+    indices = select(SegmentEventRow.session_id, SegmentEventRow.segment_index).where(
+        SegmentEventRow.session_id == ids()
+    )
+    keys = bindparam("save_keys", type_=ARRAY(SegmentSaveRow.save_key.type))
+    answers = select(SegmentSaveRow.session_id, *_ANSWER.selected_columns).where(
+        SegmentSaveRow.session_id == ids(), SegmentSaveRow.save_key == func.any(keys)
+    )
+    return heads, indices, answers
+
+
+KEEP_ANSWER = insert(SegmentSaveRow)
 TOUCH_SESSION = (
     update(SessionRow)
     .where(SessionRow.id == bindparam("session_id"))
     .values(updated_at=bindparam("at"))
-    # The figures trigger has already counted the new event: the touch reads it back.
-    .returning(SessionRow.segments_saved)
 )
-DATA_VERSION = select(ProfileRow.data_version, ProfileRow.segment_version).where(
-    ProfileRow.id == bindparam("profile_id")
+_SESSIONS_SEGMENT_VERSIONS = (
+    select(cast(func.coalesce(func.sum(SessionRow.segment_version), 0), BigInteger))
+    .where(SessionRow.profile_id == ProfileRow.id)
+    .scalar_subquery()
 )
+DATA_VERSION = select(
+    ProfileRow.data_version,
+    # A sum of counters that only go up, over the sessions the (profile_id, started_at)
+    # index finds; see migration 0007 for why the profile row no longer counts every save.
+    ProfileRow.segment_version + _SESSIONS_SEGMENT_VERSIONS,
+).where(ProfileRow.id == bindparam("profile_id"))

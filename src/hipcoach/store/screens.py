@@ -19,7 +19,18 @@ from hipcoach.domain.decisions import Adjustment, AdjustmentKind
 from hipcoach.domain.errors import StoreError
 from hipcoach.domain.screening import Answer, FlagLevel, Readiness, ScreenOutcome, ScreenReason
 from hipcoach.store.repository import Repository
-from hipcoach.store.tables import ProfileRow, ScreenRow
+from hipcoach.store.row_problems import (
+    RowInvalid,
+    RowProblem,
+    check_choice,
+    check_moment,
+    convert,
+    converted,
+    kept,
+    load_json,
+    rows_of,
+)
+from hipcoach.store.tables import SCREEN_STATUSES, ProfileRow, ScreenRow
 
 
 @dataclass(frozen=True)
@@ -128,36 +139,61 @@ class ScreenRepository(Repository):
             return row.id
 
     def latest(self, profile_id: int) -> StoredScreen | None:
-        """The profile's newest screen, or None if it has never taken one."""
-        found = self.history(profile_id, limit=1)
-        return found[0] if found else None
+        """The profile's newest screen, or None if it has never taken one.
+
+        A screen that cannot be read and was stored after the newest readable one
+        makes this None: it may have said stop, so the person is asked to screen
+        again rather than handed an older, clearer outcome.
+        """
+        results = self._results(profile_id)
+        found = kept(results)
+        if not found:
+            return None
+        newest = found[0]
+        if any(isinstance(r, RowProblem) and int(r.row_id) > newest.id for r in results):
+            return None
+        return newest
 
     def history(self, profile_id: int, limit: int | None = None) -> list[StoredScreen]:
-        """The profile's screens, newest first."""
+        """The profile's screens, newest first; rows that cannot be read are left out."""
+        found = kept(self._results(profile_id))
+        return found if limit is None else found[:limit]
+
+    def _results(self, profile_id: int) -> list[StoredScreen | RowProblem]:
+        # Every screen, not just the newest: one every 90 days is a short list, and
+        # `latest` needs to know about unreadable rows stored after the one it picks.
         query = (
             select(ScreenRow)
             .where(ScreenRow.profile_id == profile_id)
             .order_by(ScreenRow.taken_at.desc(), ScreenRow.id.desc())
-            .limit(limit)
         )
         with self._transaction("read the screens") as db:
-            return [_record(row) for row in db.scalars(query)]
+            return converted(rows_of(db, query, ScreenRow.__table__), screen_from_row)
+
+
+def screen_from_row(row: ScreenRow) -> StoredScreen | RowProblem:
+    """The stored screen, or the problem that keeps it out of every view."""
+    return convert("screens", row.id, lambda: _record(row))
 
 
 def _record(row: ScreenRow) -> StoredScreen:
+    taken_at = check_moment("taken_at", row.taken_at)
+    status = check_choice("status", row.status, SCREEN_STATUSES)
+    answers = load_json("answers_json", row.answers_json)
+    if not isinstance(answers, dict):
+        raise RowInvalid("answers_json", "is not a set of answers")
     try:
-        answers = json.loads(row.answers_json)
-        outcome = outcome_from_dict(json.loads(row.outcome_json))
-        if not isinstance(answers, dict) or outcome.status.value != row.status:
-            raise ValueError("answers or status do not match the outcome")
+        outcome = outcome_from_dict(load_json("outcome_json", row.outcome_json))
     except (KeyError, ValueError, TypeError) as exc:
-        # A bent row must not read as "clear": refuse it and say which one.
-        raise StoreError(f"screen {row.id} in the journal cannot be read ({exc})") from exc
+        raise RowInvalid("outcome_json", f"is not a screen outcome ({exc})") from None
+    if outcome.status.value != status:
+        # A bent row must not read as "clear": the outcome is the record, the column its copy.
+        raise RowInvalid("status", f"'{status}' does not match the outcome's '{outcome.status}'")
     return StoredScreen(
         id=row.id,
         profile_id=row.profile_id,
-        taken_at=row.taken_at,
-        status=Readiness(row.status),
+        taken_at=taken_at,
+        status=Readiness(status),
         answers=answers,
         outcome=outcome,
     )

@@ -102,8 +102,9 @@ class ProfileRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Change counters kept by database triggers (migration 0004), never written here:
-    # data_version for every record but segment events, segment_version for those.
+    # Change counters kept by database triggers (migrations 0004, 0007), never written here:
+    # data_version for every record but segment events; for those, segment_version is
+    # the base that the sum of the profile's sessions' segment_version is added to.
     data_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
     segment_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
@@ -114,6 +115,7 @@ class SessionRow(Base):
     __tablename__ = "sessions"
     __table_args__ = (
         CheckConstraint(_in("status", SESSION_STATUSES), name="status"),
+        # Also how the profile's segment counter finds the sessions it sums (migration 0007).
         Index(None, "profile_id", "started_at"),
     )
 
@@ -139,6 +141,9 @@ class SessionRow(Base):
     # The rule that ended the session for safety (a second pinch, pain again): such a
     # session reads "ended for safety", is never resumed and never becomes completed.
     ended_by_rule: Mapped[str | None] = mapped_column(String(64), info=ADDED_LATER)
+    # Goes up with every change to the session's segment events (migration 0007's trigger):
+    # a counter per session, so concurrent saves never queue on one profile row. Derived.
+    segment_version: Mapped[int] = mapped_column(BigInteger, server_default="0", info=DERIVED)
 
 
 class SegmentEventRow(Base):
@@ -163,6 +168,23 @@ class SegmentEventRow(Base):
     planned_seconds: Mapped[int] = mapped_column(Integer)
     elapsed_seconds: Mapped[float] = mapped_column(Double)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SegmentSaveRow(Base):
+    """A save a player sent with its key, and the answer it got (migration 0007).
+
+    A save sent again with the same key (its reply was lost) writes nothing and gets
+    this answer back. No profile id: the server's bookkeeping, left out of exports.
+    """
+
+    __tablename__ = "segment_saves"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    save_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    segment_index: Mapped[int] = mapped_column(Integer)
+    saved: Mapped[int] = mapped_column(Integer)  # the session's saved segments, as answered
 
 
 class ScreenRow(Base):

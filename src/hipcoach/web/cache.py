@@ -4,8 +4,10 @@ The Today page and the progress figures read a year of sessions, check-ins and
 measurements and run the rules over them: tens of milliseconds of work whose
 answer changes only when the person's records do. The database keeps two change
 counters per profile (store.DataVersion), so each request reads them in one
-indexed lookup and gets the stored answer back while they match; a write from
+indexed query and gets the stored answer back while they match; a write from
 any process (the terminal player, `hipcoach measure`, an import) moves them.
+Both only ever go up (the segment counter is a sum of per-session counters since
+migration 0007), so a value kept under an older pair is never taken for current.
 
 A value is stamped with everything it depends on besides the records (the local
 date, the query), so it is recomputed exactly when the uncached code would give

@@ -53,7 +53,9 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the JSON error shape: {"error": message, "field": name-or-null}."""
 
     @app.exception_handler(HipcoachError)
-    async def hipcoach_error(request: Request, exc: HipcoachError) -> JSONResponse:
+    async def hipcoach_error(request: Request, exc: HipcoachError) -> Response:
+        if isinstance(exc, StoreError) and wants_page(request):
+            return journal_error_page(request, str(exc))
         body: dict[str, Any] = {"error": str(exc), "field": getattr(exc, "field", None)}
         reasons = getattr(exc, "reasons", None)
         if reasons:
@@ -139,4 +141,16 @@ def not_found_page(request: Request, message: str) -> Response:
 
     response = render(request, "error.html.j2", "", title="Not found", message=message)
     response.status_code = 404
+    return response
+
+
+def journal_error_page(request: Request, message: str) -> Response:
+    """The page for a journal that cannot be used (damaged, missing, busy): what and what to do."""
+    from hipcoach.web.templating import render
+
+    text = message[:1].upper() + message[1:]
+    response = render(
+        request, "error.html.j2", "", title="The journal cannot be used", message=text
+    )
+    response.status_code = 503
     return response

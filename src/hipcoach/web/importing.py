@@ -56,7 +56,8 @@ def _import_here(settings: Settings, path: str) -> dict[str, Any]:
 
     try:
         with Context(settings) as ctx:
-            result = import_data(ctx, Path(path))
+            # The body was saved under a private name of ours: the person knows it as theirs.
+            result = import_data(ctx, Path(path), shown_as="the file sent")
     except HipcoachError as exc:
         return {
             "refused": {
@@ -75,5 +76,7 @@ def _import_here(settings: Settings, path: str) -> dict[str, Any]:
             "exported_at": result.exported_at.isoformat() if result.exported_at else None,
             "total": summary.total,
             "counts": summary.counts,
+            "already_there": summary.already_there,
+            "total_already_there": summary.total_already_there,
         }
     }

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from hipcoach.domain.errors import HipcoachError, NoPlanError, UnknownIdError
 from hipcoach.services.context import Context
+from hipcoach.store.row_problems import RowProblem, collecting_row_problems
 from hipcoach.views import format_duration
 from hipcoach.web.cache import ComputedCache, PageWithHoles
 from hipcoach.web.deps import Ctx, computed, kept_for_the_day
@@ -72,6 +73,14 @@ _LIVE_MARKERS = {"resume": "<!--hipcoach:live:resume-->", "history": "<!--hipcoa
 
 
 def _today_page(ctx: Any, day: date, pain: str | None, morning: str | None) -> PageWithHoles:
+    # Stored rows that no longer pass are left out of the page, and the page says which.
+    with collecting_row_problems() as left_out:
+        return _today_sections(ctx, day, pain, morning, left_out)
+
+
+def _today_sections(
+    ctx: Any, day: date, pain: str | None, morning: str | None, left_out: list[RowProblem]
+) -> PageWithHoles:
     from hipcoach.services.checkins import decision_dict, readiness_decision
     from hipcoach.services.programs import today_view
     from hipcoach.services.screening import screen_decision, screen_status
@@ -112,6 +121,7 @@ def _today_page(ctx: Any, day: date, pain: str | None, morning: str | None) -> P
         routines=[(r, t.total_seconds) for r, t in list_routines(ctx.library)],
         fmt_duration=format_duration,
         live={name: Markup(marker) for name, marker in _LIVE_MARKERS.items()},
+        left_out=[p.describe() for p in left_out],
     )
     return PageWithHoles.split(html, _LIVE_MARKERS)
 

@@ -228,19 +228,19 @@ STORED_FIELDS: tuple[StoredField, ...] = (
     StoredField("plans.status_reason", ("today", "plan")),
     StoredField("sessions.routine_name", ("today",), limit=200),
     StoredField("sessions.options.adjustments.reason", ("player",)),
-    StoredField("sessions.options.adjustments.rule_id", ("player",)),
+    StoredField("sessions.options.adjustments.rule_id", ("player",), limit=64),
     StoredField("sessions.options.splices.interlude.text", ("player",)),
     StoredField("sessions.options.splices.interlude.cue", ("player",)),
     StoredField("sessions.options.splices.interlude.spoken", ("player",)),
     StoredField("sessions.options.splices.adjustments.reason", ("player",)),
-    StoredField("sessions.options.splices.adjustments.rule_id", ("player",)),
+    StoredField("sessions.options.splices.adjustments.rule_id", ("player",), limit=64),
     StoredField("sessions[old].routine_name", ("today",), limit=200),
     StoredField("sessions[old].routine_id", (), limit=100),
     StoredField("segment_events.exercise_id", (), limit=100),
     StoredField("screens.outcome.reasons.reason", ("screen",)),
-    StoredField("screens.outcome.reasons.rule_id", ("screen",)),
+    StoredField("screens.outcome.reasons.rule_id", ("screen",), limit=64),
     StoredField("screens.outcome.adjustments.reason", ("screen", "today", "start")),
-    StoredField("screens.outcome.adjustments.rule_id", ("screen", "today", "start")),
+    StoredField("screens.outcome.adjustments.rule_id", ("screen", "today", "start"), limit=64),
     StoredField("screens.outcome.what_to_do", ("screen",)),
     StoredField("screens.outcome.what_would_change_it", ("screen",)),
     StoredField("symptom_events.rule_id", (), limit=64),
@@ -441,7 +441,9 @@ def hostile_export(
             "answers": {
                 "items": [
                     {
-                        "activity": put(f"questionnaire_responses.psfs.items[{n}].activity"),
+                        # Numbered: two payloads the PSFS reads as one activity are refused.
+                        "activity": f"{n + 1}. "
+                        + put(f"questionnaire_responses.psfs.items[{n}].activity"),
                         "score": n,
                     }
                     for n in range(5)

@@ -1,4 +1,4 @@
-"""API routes: the user's data out (JSON, CSV, FHIR) and back in (a JSON export), all or nothing."""
+"""API routes: the user's data out (JSON, CSV, FHIR) and back in (a JSON export), checked whole."""
 
 from __future__ import annotations
 
@@ -80,9 +80,11 @@ def export(
     },
 )
 async def import_(request: Request, ctx: Ctx) -> dict[str, Any]:
-    """Restore the export into the current profile in one transaction; a malformed file, or
-    one from a newer hipcoach, is refused (422) and changes nothing; a file over 50 MB
-    is refused (413) before it is read."""
+    """Restore the export into the current profile, every record checked first: a malformed
+    file, a record direct entry would refuse, a conflict with a stored record, or a file
+    from a newer hipcoach is refused (422), naming the record and field, and changes
+    nothing; a file over 50 MB is refused (413) before it is read. Records already there
+    are skipped and counted (`already_there`)."""
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if kind not in ("application/json", ""):  # no type: taken as JSON, as FastAPI does
         raise HTTPException(415, "Send the export file as application/json.")

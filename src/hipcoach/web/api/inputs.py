@@ -114,6 +114,18 @@ IsoMoment = Annotated[
 person's local time zone when it has none."""
 
 
+SAVE_KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+SaveKey = Annotated[
+    str,
+    Matching(
+        SAVE_KEY_PATTERN,
+        "must be 8 to 64 letters, digits, '-' or '_': a new key for each save, "
+        "the same one when that save is sent again",
+    ),
+]
+"""The key a player makes once per save and sends again with each retry of it (a UUID)."""
+
+
 def at_least_one(*names: str) -> Callable[[dict[str, Any]], None]:
     """JSON Schema for a body that needs at least one of `names` given (with `check_given`)."""
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hipcoach.web.api.inputs import StrictBody, at_least_one, check_given
+from hipcoach.web.api.inputs import SaveKey, StrictBody, at_least_one, check_given
 from hipcoach.web.api.library import DoseOptions
 from hipcoach.web.api.schemas_errors import errors
 from hipcoach.web.deps import Ctx, segment_writer
@@ -84,6 +84,13 @@ class SaveSegment(StrictBody):
     index: int = Field(ge=0, le=100_000)
     outcome: Literal["completed", "skipped"]
     elapsed_seconds: float = Field(ge=0, le=86_400, allow_inf_nan=False)
+    save_key: SaveKey | None = Field(
+        None,
+        description="Made once for this save (a UUID) and sent again with every retry of it: "
+        "a save whose key the session already holds writes nothing and gets the answer the "
+        "first one got, so a retry after a lost reply never counts a step's time twice. "
+        "Without a key every save counts.",
+    )
 
 
 class SegmentSaved(BaseModel):
@@ -276,10 +283,21 @@ def get_session(ctx: Ctx, session_id: str) -> LiveSessionOut:
 @router.post(
     "/sessions/{session_id}/segments",
     summary="Save one segment",
-    responses=errors(404, 409, 422, 503, changes=True, about={404: NO_SESSION, 409: FINISHED}),
+    responses=errors(
+        404,
+        409,
+        422,
+        503,
+        changes=True,
+        about={
+            404: NO_SESSION,
+            409: f"{FINISHED} Also when the save key was sent for another step.",
+        },
+    ),
 )
 async def save_segment(request: Request, session_id: str, body: SaveSegment) -> SegmentSaved:
-    """Saved the moment it ends; 409 for an index outside the current timeline."""
+    """Saved the moment it ends; 409 for an index outside the current timeline. Sent again
+    with the same `save_key`, it is answered as before and nothing more is saved."""
     return await save_segment_of(segment_writer(request), session_id, body)
 
 
@@ -293,7 +311,7 @@ async def save_segment_of(
     """
     from hipcoach.services.live import LiveSegment
 
-    segment = LiveSegment(session_id, body.index, body.outcome, body.elapsed_seconds)
+    segment = LiveSegment(session_id, body.index, body.outcome, body.elapsed_seconds, body.save_key)
     done, total = await writer.save(segment)
     return SegmentSaved(done=done, total=total)
 

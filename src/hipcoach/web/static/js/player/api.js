@@ -77,6 +77,8 @@ export class PlayerApi {
       checkout: () => [`/sessions/${id}/checkout`, { pain: item.pain, effort: item.effort }],
     }[item.type]?.() ?? [`/sessions/${id}/segments`, {
       index: item.index, outcome: item.outcome, elapsed_seconds: item.elapsed_seconds,
+      // Made once when the step ended and kept in storage with it: every retry sends it.
+      ...(item.save_key ? { save_key: item.save_key } : {}),
     }];
     const response = await this.fetch(`${this.base}${path}`, {
       method: "POST",

@@ -9,7 +9,7 @@ import {
 import { bindKeys, bindSwitches } from "./controls.js";
 import { Beeper, Voice, WakeLock } from "./media.js";
 import { offlineAnswer, sameSegments } from "./offline.js";
-import { MemoryStorage, QUEUE_KEY, RetryQueue, resumeIndex } from "./queue.js";
+import { MemoryStorage, newSaveKey, QUEUE_KEY, RetryQueue, resumeIndex } from "./queue.js";
 import { SessionRunner, scaledClock } from "./runner.js";
 import {
   $, errorText, fillList, needsScreen, fillRoutines, scale, setText, show, showReady, showResume,
@@ -141,7 +141,13 @@ function flash(message) {
 // ---- saving ----------------------------------------------------------------------------
 
 async function save(index, result, elapsed) {
-  const item = { session_id: session.session_id, index, outcome: result, elapsed_seconds: Math.round(elapsed * 10) / 10 };
+  const item = {
+    session_id: session.session_id,
+    index,
+    outcome: result,
+    elapsed_seconds: Math.round(elapsed * 10) / 10,
+    save_key: newSaveKey(), // the same on every retry of this save: it counts once
+  };
   showSaved(await queue.push(item));
 }
 

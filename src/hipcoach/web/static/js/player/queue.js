@@ -17,6 +17,18 @@ export function classify(status) {
   return "drop";
 }
 
+/**
+ * A key for one segment save, kept with the item across every retry: the server counts
+ * a save once per key, so a save resent after a lost reply never adds its time twice.
+ */
+export function newSaveKey(cryptoImpl = globalThis.crypto) {
+  if (typeof cryptoImpl?.randomUUID === "function") return cryptoImpl.randomUUID();
+  // randomUUID needs a secure context (HTTPS, or this computer); a phone reaching the
+  // server over plain HTTP on the home network still has getRandomValues.
+  const bytes = cryptoImpl.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export class RetryQueue {
   /**
    * @param {{getItem(k: string): string|null, setItem(k: string, v: string): void}} storage
