@@ -80,13 +80,22 @@ def backups_of(journal: Path) -> list[Path]:
 
 
 def what_to_do(journal: Path) -> str:
-    """The advice every damage or loss message ends with."""
+    """The advice every damage or loss message ends with: put a copy back, or start
+    afresh and bring an export back (the marker has to go too, or the fresh start is
+    refused as a lost journal)."""
     copies = backups_of(journal)
     if copies:
-        restore = f"restore the copy kept on upgrade: cp '{copies[0]}' '{journal}'"
+        restore = f"put back the copy kept on upgrade: cp '{copies[0]}' '{journal}'"
     else:
-        restore = "restore it from a backup or an export you have (hipcoach import FILE)"
-    return f"What to do: {restore}; run `hipcoach doctor` to check the journal and list its copies."
+        restore = "put back the file from a backup of your own"
+    afresh = (
+        f"or start afresh: move '{journal.name}' aside, delete '{marker_path(journal)}', "
+        "and bring back an export you have with `hipcoach import FILE`"
+    )
+    return (
+        f"What to do: {restore}; {afresh}. `hipcoach doctor` checks the journal and lists "
+        "its copies."
+    )
 
 
 def refuse_lost_journal(journal: Path) -> None:
@@ -108,8 +117,7 @@ def refuse_lost_journal(journal: Path) -> None:
     before = f"a journal was kept here{since}" if marker.exists() else "copies of it were kept"
     raise JournalLostError(
         f"the journal at '{journal}' {state}, but {before}; hipcoach will not start a new, "
-        f"empty journal over it. {what_to_do(journal)} To start afresh on purpose, delete "
-        f"'{marker}'{' and the journal' if size is not None else ''}."
+        f"empty journal over it. {what_to_do(journal)}"
     )
 
 
