@@ -19,6 +19,8 @@ from hipcoach.domain.errors import HipcoachError
 # What a 64-bit integer column holds; SQLite and PostgreSQL refuse (or overflow) past it.
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
+# The longest value of a preference (a choice such as "true"), typed in or imported.
+PREFERENCE_VALUE_MAX: Final = 200
 # hipcoach records events from its own clock; nothing it stores happened before this.
 EARLIEST_EVENT: Final = date(2000, 1, 1)
 # A file may come from a device whose clock runs ahead of this one, but not by more.

@@ -249,20 +249,11 @@ def _goal_problem(row: Any, known: dict[str, Goal]) -> RowProblem | None:
 
 
 def _record_check_problems(table: str, row: Any) -> list[RowProblem]:
-    """The record checks direct entry uses, where they are in place (services.record_checks)."""
-    try:
-        from hipcoach.services import record_checks
-    except ImportError:
-        return []
-    check = getattr(record_checks, "record_problems", None)
-    if check is None:
-        return []
+    """The record checks direct entry uses (services.record_checks)."""
+    from hipcoach.services.record_checks import record_problems
+
     record = {c.name: getattr(row, c.key) for c in inspect(type(row)).columns}
-    try:
-        found = check(table, record)
-    except (HipcoachError, KeyError, ValueError, TypeError) as exc:
-        log.info("hipcoach doctor: record checks could not read %s row %s: %s", table, row, exc)
-        return []
+    found = record_problems(table, record)  # never raises: a bent value is a problem too
     return [RowProblem(table, row.id, str(p.field), str(p.message)) for p in found]
 
 
@@ -414,7 +405,7 @@ def fix(ctx: Context) -> DoctorReport:
         done = _apply(engine, before.repairs)
     finally:
         engine.dispose()
-    return _after(examine(ctx), repaired=done)
+    return replace(examine(ctx), repaired=done)
 
 
 def remove(
@@ -436,7 +427,7 @@ def remove(
                 gone.append(problem)
     finally:
         engine.dispose()
-    return _after(examine(ctx), repaired=tuple(repaired), removed=tuple(gone))
+    return replace(examine(ctx), repaired=tuple(repaired), removed=tuple(gone))
 
 
 def _apply(engine: Engine, repairs: Sequence[Repair]) -> tuple[Repair, ...]:
@@ -450,20 +441,6 @@ def _apply(engine: Engine, repairs: Sequence[Repair]) -> tuple[Repair, ...]:
                 update(table).where(table.c.id == repair.problem.row_id).values(**repair.values)
             )
     return tuple(repairs)
-
-
-def _after(
-    report: DoctorReport, repaired: tuple[Repair, ...] = (), removed: tuple[RowProblem, ...] = ()
-) -> DoctorReport:
-    return DoctorReport(
-        report.database,
-        report.journal,
-        report.rows,
-        report.repairs,
-        repaired=repaired,
-        removed=removed,
-        rows_checked=report.rows_checked,
-    )
 
 
 def _open(ctx: Context) -> Engine | JournalFinding:

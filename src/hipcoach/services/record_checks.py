@@ -49,6 +49,8 @@ from hipcoach.domain.screening import Readiness
 from hipcoach.domain.timeline import SegmentKind
 from hipcoach.domain.validation import (
     FILE_CLOCK_SKEW,
+    INT64_MAX,
+    PREFERENCE_VALUE_MAX,
     ValueBoundsError,
     check_choice,
     check_day,
@@ -250,7 +252,7 @@ def _questionnaires() -> dict[str, Questionnaire]:
 def _plan(f: _Fields) -> None:
     from hipcoach.library.goals import goal
 
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.check("goal_id", lambda v: goal(_goals(), v))
     created = f.event_time("created_at")
     f.event_time("updated_at")
@@ -301,7 +303,7 @@ def _session(f: _Fields) -> None:
     f.event_time("ended_at", optional=True)
     f.after("started_at", "updated_at")
     f.after("started_at", "ended_at")
-    f.whole("plan_id", 1, 2**63 - 1, optional=True)
+    f.whole("plan_id", 1, INT64_MAX, optional=True)
     f.text("ended_by_rule", 64, optional=True, blank=False)
 
 
@@ -339,7 +341,7 @@ def _session_options(value: object, routine_id: object) -> None:
 def _segment_event(f: _Fields) -> None:
     from hipcoach.store.records import OUTCOMES
 
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.check("session_id", _session_id)
     f.whole("segment_index", 0, MAX_SEGMENTS)
     f.choice("kind", SEGMENT_KINDS)
@@ -352,7 +354,7 @@ def _segment_event(f: _Fields) -> None:
 
 
 def _screen(f: _Fields) -> None:
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.event_time("taken_at")
     f.choice("status", READINESS)
     f.check("answers", _screen_answers)
@@ -400,7 +402,7 @@ def _screen_outcome(value: object, status: object) -> None:
 
 
 def _checkin(f: _Fields) -> None:
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.check("session_id", _session_id, optional=True)
     f.choice("moment", CHECKIN_MOMENTS)
     f.event_time("recorded_at")
@@ -410,7 +412,7 @@ def _checkin(f: _Fields) -> None:
 
 
 def _symptom_event(f: _Fields) -> None:
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.check("session_id", _session_id, optional=True)
     f.whole("segment_index", 0, MAX_SEGMENTS, optional=True)
     f.choice("symptom", SYMPTOMS)
@@ -420,7 +422,7 @@ def _symptom_event(f: _Fields) -> None:
 
 
 def _measurement(f: _Fields) -> None:
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     measured = f.moment("measured_at")
     f.check("measured_at", lambda v: check_time(_as_moment(v), f.now, FILE_CLOCK_SKEW))  # type: ignore[arg-type]
     f.event_time("recorded_at")
@@ -457,7 +459,7 @@ def _measurement(f: _Fields) -> None:
 
 
 def _questionnaire_response(f: _Fields) -> None:
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.text("questionnaire_id", 100, blank=False)
     answered = f.moment("answered_at")
     f.check("answered_at", lambda v: check_time(_as_moment(v), f.now, FILE_CLOCK_SKEW))  # type: ignore[arg-type]
@@ -479,7 +481,7 @@ def _psfs(value: object, answered: datetime, later: datetime) -> None:
 
 
 def _hold(f: _Fields) -> None:
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.choice("kind", HOLD_KINDS)
     f.choice("level", HOLD_LEVELS)
     f.event_time("since")
@@ -508,9 +510,9 @@ def _texts(value: object, longest: int, most: int, *, blank: bool, empty: bool =
 
 
 def _preference(f: _Fields) -> None:
-    f.whole("id", 1, 2**63 - 1)
+    f.whole("id", 1, INT64_MAX)
     f.text("key", 64, blank=False)
-    f.text("value", 200)
+    f.text("value", PREFERENCE_VALUE_MAX)
     f.event_time("updated_at")
 
 

@@ -228,8 +228,7 @@ class HeldTransaction:
         self._action = action
         self._autocommit = False
         self._dbapi_errors = driver.dbapi_errors
-        self._journal = journal_path(driver.engine.url)
-        self._where = mask_url(driver.engine.url)
+        self._url = driver.engine.url  # named only if the journal turns out damaged
         with self.errors():
             self._connection = driver.engine.raw_connection()  # pooled, pragmas set
         try:
@@ -253,7 +252,7 @@ class HeldTransaction:
             yield
         except (self._dbapi_errors, UnicodeDecodeError) as exc:
             if is_damage(exc):
-                raise damaged(self._journal, self._where, exc) from exc
+                raise damaged(journal_path(self._url), mask_url(self._url), exc) from exc
             if isinstance(exc, UnicodeDecodeError):
                 raise  # not the journal's: some other text did not decode
             raise StoreError(f"could not {self._action} in the journal: {exc}") from exc

@@ -62,7 +62,7 @@ def create_engine_for(url: str) -> Engine:
         engine.dispose()
         if is_damage(exc):
             raise damaged(journal_path(parsed), mask_url(parsed), exc) from exc
-        reason = _reason(exc)
+        reason = driver_words(exc)
         if any(words in reason for words in ("disk I/O error", "disk is full")):
             reason += " (is the disk full?); nothing was changed"
         raise StoreError(
@@ -132,7 +132,7 @@ def _create(url: URL, **kwargs: Any) -> Engine:
         raise StoreError(f"cannot use the database URL '{mask_url(url)}': {exc}") from exc
 
 
-def _reason(exc: SQLAlchemyError | UnicodeDecodeError) -> str:
+def driver_words(exc: BaseException) -> str:
     """The driver's own words, which say what went wrong without SQLAlchemy's wrapping."""
     text = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
     # libpq spreads its message over indented lines; one line reads better in a terminal.

@@ -37,6 +37,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.store.engine import driver_words
 from hipcoach.store.import_matching import already_there, refuse_taken_sessions
 from hipcoach.store.import_rows import (
     INT64,
@@ -49,7 +50,6 @@ from hipcoach.store.import_rows import (
     importable_columns,
     owned_tables,
     python_type,
-    reason,
 )
 from hipcoach.store.import_writing import write_rows
 from hipcoach.store.tables import Base
@@ -91,7 +91,7 @@ def dump_profile(engine: Engine, profile_id: int) -> dict[str, Any]:
                 for table in owned_tables()
             }
     except SQLAlchemyError as exc:
-        raise StoreError(f"could not read the profile's data: {reason(exc)}") from exc
+        raise StoreError(f"could not read the profile's data: {driver_words(exc)}") from exc
     profile = {"name": found.name, "created_at": found.created_at}
     return {"profile": profile, "records": records}
 
@@ -140,7 +140,7 @@ def restore_profile(
         return write_rows(engine, tables, rows, there, name, profile_id, data.get("profile"))
     except SQLAlchemyError as exc:
         raise StoreError(
-            f"could not import into the journal: {reason(exc)}; what was written is whole, "
+            f"could not import into the journal: {driver_words(exc)}; what was written is whole, "
             "and the same import run again adds the rest"
         ) from exc
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 from sqlalchemy import Column, Table
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hipcoach.domain.errors import HipcoachError
 from hipcoach.domain.validation import INT64_MAX, INT64_MIN
@@ -127,8 +126,3 @@ def foreign_keys(table: Table) -> Iterator[tuple[Column[Any], str]]:
         parent = fk.column.table.name
         if parent != PROFILES:
             yield fk.parent, parent
-
-
-def reason(exc: SQLAlchemyError) -> str:
-    text = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
-    return " ".join(text.split())

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hipcoach.domain.errors import StoreError
 from hipcoach.domain.validation import ValueBoundsError, check_moment
+from hipcoach.store.engine import driver_words
 from hipcoach.store.import_rows import (
     BATCH_ROWS,
     PROFILES,
@@ -26,7 +27,6 @@ from hipcoach.store.import_rows import (
     RestoreSummary,
     Row,
     foreign_keys,
-    reason,
 )
 from hipcoach.store.tables import Base
 
@@ -236,7 +236,7 @@ def _new_id(result: CursorResult[Any]) -> Any:
 
 def _row_error(kind: str, index: int, exc: DBAPIError) -> DataImportError:
     """The database's refusal as a message naming the record and, for a CHECK, the field."""
-    text = reason(exc)
+    text = driver_words(exc)
     # CHECK constraints are named ck_<table>_<field> (tables.NAMING_CONVENTION); migration
     # 0002 applied the prefix twice (ck_checkins_ck_checkins_pain), so allow it repeated.
     match = re.search(rf"(?:ck_{re.escape(kind)}_)+(\w+)", text)

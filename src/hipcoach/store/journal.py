@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -240,7 +240,7 @@ class Journal(Repository):
             found = db.first(statement, {"session_id": session_id})
         if found is None:
             return None
-        return SessionHead(found[0], found[1], cast(SessionStatus, found[2]), *found[3:])
+        return SessionHead.from_row(found)
 
     def latest_unfinished(self, profile_id: int) -> SessionRecord | None:
         """The profile's newest session, if it did not complete.

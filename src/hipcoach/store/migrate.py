@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from hipcoach.domain.errors import StoreError
-from hipcoach.store.engine import mask_url
+from hipcoach.store.engine import driver_words, mask_url
 from hipcoach.store.safekeeping import (
     damaged,
     is_damage,
@@ -106,7 +106,7 @@ def migrate(engine: Engine) -> MigrationResult:
     except (SQLAlchemyError, UnicodeDecodeError) as exc:
         if is_damage(exc):
             raise damaged(journal, where, exc) from exc
-        reason = _reason(exc)
+        reason = driver_words(exc)
         if any(words in reason for words in HALF_UPGRADE_WORDS):
             raise _half_upgraded(engine, reason) from exc
         raise StoreError(
@@ -149,11 +149,6 @@ def _half_upgraded(engine: Engine, reason: str) -> HalfUpgradedError:
         "--repair` to rebuild it at the current schema with every row carried over (a copy "
         "of it as it is now is kept first)."
     )
-
-
-def _reason(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None)
-    return " ".join(str(original if original is not None else exc).split())
 
 
 def _upgrade(engine: Engine) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.domain.validation import PREFERENCE_VALUE_MAX
 from hipcoach.store.repository import Repository
 from hipcoach.store.row_problems import (
     RowProblem,
@@ -18,16 +19,9 @@ from hipcoach.store.row_problems import (
 )
 from hipcoach.store.tables import PreferenceRow, ProfileRow
 
-# A choice is a short word ("true"); a longer value came from somewhere else.
-VALUE_CAP = 100
-
 
 class PreferenceRepository(Repository):
     """A person's own choices, one text value per key."""
-
-    def get(self, profile_id: int, key: str) -> str | None:
-        """The stored value of `key`, or None (also when the row cannot be read)."""
-        return self.all(profile_id).get(key)
 
     def all(self, profile_id: int) -> dict[str, str]:
         """Every readable choice of the profile, by key."""
@@ -65,6 +59,6 @@ def preference_from_row(row: PreferenceRow) -> tuple[str, str] | RowProblem:
 
     def build() -> tuple[str, str]:
         key = check_text("key", row.key, 64, empty=False)
-        return key, check_text("value", row.value, VALUE_CAP)
+        return key, check_text("value", row.value, PREFERENCE_VALUE_MAX)
 
     return convert("preferences", row.id, build)

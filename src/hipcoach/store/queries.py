@@ -70,12 +70,6 @@ SESSION_HEAD = select(
     SessionRow.fingerprint,
     SessionRow.total_segments,
 ).where(SessionRow.id == bindparam("session_id"))
-# A batch locks the row of each session it saves to before it writes anything, in id
-# order (PostgreSQL; SQLite has one writer anyway and renders no lock). Every other lock a
-# save takes (its event, its key, the session's figures) is then taken under the session's,
-# so two batches never wait on each other in a circle. NO KEY UPDATE: inserts that refer to
-# the session (check-ins, symptom events) take KEY SHARE and go ahead beside it.
-LOCKED_SESSION_HEAD = SESSION_HEAD.with_for_update(key_share=True)
 SAVED_INDICES = select(SegmentEventRow.segment_index).where(
     SegmentEventRow.session_id == bindparam("session_id")
 )
@@ -93,7 +87,14 @@ def batch_reads_postgresql() -> tuple[Executable, Executable, Executable]:
     """What a batch reads before it writes, for a list of sessions (and keys) at once: on
     PostgreSQL each statement is a round trip, where SQLite reads them one session at a
     time in-process for next to nothing. (heads, locked in id order; the segments with an
-    event; the answers kept for the keys.)"""
+    event; the answers kept for the keys.)
+
+    The heads lock the row of each session the batch saves to before it writes anything,
+    in id order (SQLite has one writer anyway). Every other lock a save takes (its event,
+    its key, the session's figures) is then taken under the session's, so two batches
+    never wait on each other in a circle. NO KEY UPDATE: inserts that refer to the session
+    (check-ins, symptom events) take KEY SHARE and go ahead beside it.
+    """
     from sqlalchemy.dialects.postgresql import ARRAY
 
     def ids() -> Any:

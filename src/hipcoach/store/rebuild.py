@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hipcoach.domain.errors import StoreError
+from hipcoach.store.migrate import VERSION_TABLE
 from hipcoach.store.safekeeping import keep_copy_before_upgrade, mark_journal_kept, marker_path
-
-VERSION_TABLE = "alembic_version"
 
 
 @dataclass(frozen=True)

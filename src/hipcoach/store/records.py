@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 SessionStatus = Literal["in_progress", "partial", "completed"]
 Outcome = Literal["completed", "skipped"]
@@ -55,6 +56,11 @@ class SessionHead:
     status: SessionStatus
     fingerprint: str
     total_segments: int
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> SessionHead:
+        """From a row of (id, profile_id, status, fingerprint, total_segments)."""
+        return cls(row[0], row[1], cast(SessionStatus, row[2]), *row[3:])
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import cast
 from hipcoach.domain.errors import HipcoachError, SessionStateError, StoreError
 from hipcoach.store import queries as q
 from hipcoach.store.driver import Driver, DriverCursor, DriverStatement
-from hipcoach.store.records import OUTCOMES, Outcome, SegmentFacts, SessionHead, SessionStatus
+from hipcoach.store.records import OUTCOMES, Outcome, SegmentFacts, SessionHead
 from hipcoach.store.repository import utc
 
 # The columns a segment event is written with (its id is the database's to give).
@@ -160,7 +160,7 @@ class _Writer:
 
     def __init__(self, driver: Driver, db: DriverCursor) -> None:
         self.db = db
-        self.head = driver.compiled(q.LOCKED_SESSION_HEAD)
+        self.head = driver.compiled(q.SESSION_HEAD)
         self.indices = driver.compiled(q.SAVED_INDICES)
         self.answer = driver.compiled(q.SAVED_ANSWER)
         self.at_once = (
@@ -218,8 +218,8 @@ class _Writer:
         return results
 
     def read_sessions(self, saves: Sequence[SegmentSave]) -> dict[str, _Session]:
-        """Each session `saves` name that exists, locked in id order: see
-        queries.LOCKED_SESSION_HEAD."""
+        """Each session `saves` name that exists, locked in id order on PostgreSQL: see
+        queries.batch_reads_postgresql."""
         keyed: dict[str, set[str]] = {}
         for save in saves:
             if save.save_key is not None:
@@ -232,7 +232,7 @@ class _Writer:
             found = self.db.first(self.head, {"session_id": session_id})
             if found is None:
                 continue
-            head = SessionHead(found[0], found[1], cast(SessionStatus, found[2]), *found[3:])
+            head = SessionHead.from_row(found)
             by_id = {"session_id": session_id}
             indices = {int(row[0]) for row in self.db.all(self.indices, by_id)}
             kept = self.kept_answers(session_id, sorted(keyed.get(session_id, ())))
@@ -257,7 +257,7 @@ class _Writer:
         heads, indices, answers = statements
         sessions: dict[str, _Session] = {}
         for found in self.db.all(heads, {"session_ids": session_ids}):
-            head = SessionHead(found[0], found[1], cast(SessionStatus, found[2]), *found[3:])
+            head = SessionHead.from_row(found)
             sessions[head.id] = _Session(head, set(), {})
         present = sorted(sessions)
         if not present:

@@ -137,20 +137,19 @@ def wants_page(request: Request) -> bool:
 
 def not_found_page(request: Request, message: str) -> Response:
     """The friendly 404 page, in the site's layout."""
-    from hipcoach.web.templating import render
-
-    response = render(request, "error.html.j2", "", title="Not found", message=message)
-    response.status_code = 404
-    return response
+    return _error_page(request, 404, "Not found", message)
 
 
 def journal_error_page(request: Request, message: str) -> Response:
     """The page for a journal that cannot be used (damaged, missing, busy): what and what to do."""
+    return _error_page(
+        request, 503, "The journal cannot be used", message[:1].upper() + message[1:]
+    )
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     from hipcoach.web.templating import render
 
-    text = message[:1].upper() + message[1:]
-    response = render(
-        request, "error.html.j2", "", title="The journal cannot be used", message=text
-    )
-    response.status_code = 503
+    response = render(request, "error.html.j2", "", title=title, message=message)
+    response.status_code = status
     return response
