@@ -9,7 +9,8 @@ saves on live sessions (POST /api/v1/sessions/{id}/segments) and the progress da
 connections open, then for --seconds measured. Prints per kind and overall the requests, req/s,
 p50/p99/max latency and the answers slower than 50 ms, then errors and reconnects.
 Goal: p99 <= 50 ms and no errors; on PostgreSQL also no deadlocks, counted by PostgreSQL
-itself (pg_stat_database) before and after the run.
+itself (pg_stat_database) before and after the run. A PostgreSQL database is vacuumed before
+the run, as its autovacuum would keep it (and the bench says whether autovacuum is on).
 
 The journal is SQLite in the data folder, or the database HIPCOACH_DATABASE_URL (or
 --database-url) names, such as postgresql+psycopg://postgres@127.0.0.1:5432/hipcoach_bench: the
@@ -109,6 +110,27 @@ def deadlocks(database_url: str | None) -> int | None:
                 text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
             ).scalar_one()
         return int(found)
+    finally:
+        engine.dispose()
+
+
+def vacuumed(database_url: str | None) -> str | None:
+    """On PostgreSQL: VACUUM (ANALYZE) the journal's database, and say whether autovacuum is
+    on. A served database is vacuumed as it goes (autovacuum is on by default); one where
+    it is off, as on some test machines, keeps every dead row version of every earlier run,
+    and the counter read would measure that. None on SQLite."""
+    if database_kind(database_url) != "PostgreSQL":
+        return None
+    from sqlalchemy import text
+
+    from hipcoach.store import create_engine_for
+
+    engine = create_engine_for(str(database_url))
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+            setting = conn.execute(text("SHOW autovacuum")).scalar_one()
+        return str(setting)
     finally:
         engine.dispose()
 
@@ -645,6 +667,8 @@ def main() -> int:
             figures = seed(data_dir, args.sessions, url)
             took = time.perf_counter() - started
             print(f"seeded {figures} in {took:.1f} s ({kind}, {url or data_dir})")
+        if (autovacuum := vacuumed(url)) is not None:
+            print(f"vacuumed the database before the run (its autovacuum is {autovacuum})")
         deadlocks_before = deadlocks(url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"

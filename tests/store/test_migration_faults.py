@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import event, text
 
-from hipcoach.store import create_engine_for, migrate
-from hipcoach.store.migrate import HEAD_REVISION, HalfUpgradedError
+from hipcoach.store import Journal, create_engine_for, migrate
+from hipcoach.store.migrate import HEAD_REVISION, HalfUpgradedError, alembic_config
 from hipcoach.store.rebuild import rebuild_journal
 from hipcoach.store.safekeeping import backups_of, journal_path
 from tests.store import migration_child
@@ -339,3 +340,44 @@ def test_failing_starts_do_not_fill_the_disk_with_copies(tmp_path: Path) -> None
     journal = journal_path(url)
     assert journal is not None
     assert 1 <= len(backups_of(journal)) <= 3
+
+
+def test_a_rebuild_carries_every_session_counter_into_the_profiles_total(
+    tmp_path: Path,
+) -> None:
+    """A file at 0007 counts a completed session on the session's own row; after the
+    rebuild (at a schema that sums only sessions not completed) the total is no lower."""
+    url = _sqlite_url(tmp_path)
+    engine = create_engine_for(url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0007")
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO profiles (id, name, created_at) VALUES (7, 'ana', :t)"),
+                {"t": "2026-11-01 07:00:00"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO sessions (id, profile_id, routine_id, routine_name,"
+                    " options_json, fingerprint, total_segments, total_seconds, status,"
+                    " started_at, updated_at) VALUES ('s1', 7, 'morning-pry', 'Morning pry',"
+                    " '{}', 'f', 3, 30, 'completed', :t, :t)"
+                ),
+                {"t": "2026-11-01 07:00:00"},
+            )
+            connection.execute(text("UPDATE profiles SET segment_version = 2"))
+            connection.execute(text("UPDATE sessions SET segment_version = 40"))
+        old_total = 2 + 40
+    finally:
+        engine.dispose()
+    journal = journal_path(url)
+    assert journal is not None
+    rebuild_journal(journal)
+    engine = create_engine_for(url)
+    try:
+        assert Journal(engine).data_version(7).segments >= old_total
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,50 @@ async def test_waits_for_another_process_write_lock_are_logged_with_their_count(
     assert writer.lock_waits > 0
     [warning] = caplog.records
     assert f"tried {writer.lock_waits} more time(s) for the write lock" in warning.getMessage()
+
+
+@pytest.mark.postgres
+async def test_saves_that_come_while_a_batch_is_written_gather_for_the_next(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a server process writes one batch at a time: what arrives while it is
+    on its thread (to its sessions or to others) waits and goes in the next one, together."""
+    url = request.getfixturevalue("postgres_schema_url")
+    load_library.cache_clear()
+    env = {"HIPCOACH_DATA_DIR": str(tmp_path / "data"), "HIPCOACH_DATABASE_URL": url}
+    pg = Context(Settings.from_env(env))
+    take_screen(pg, {q.id: False for q in screening_form(pg).questions if not q.follows})
+    try:
+        (busy, total), (other, _) = begin(pg), begin(pg)
+        writer = SegmentWriter(pg)
+        real = writer_module.record_live_segments
+        batches: list[list[tuple[str, int]]] = []
+        first_may_end = threading.Event()
+
+        def recording(ctx: Context, segments: list[LiveSegment], batch: Any) -> Any:
+            batches.append([(s.session_id, s.index) for s in segments])
+            if len(batches) == 1:
+                assert first_may_end.wait(10)  # held open on its thread
+            return real(ctx, segments, batch)
+
+        monkeypatch.setattr(writer_module, "record_live_segments", recording)
+        first = asyncio.ensure_future(writer.save(LiveSegment(busy, 0, "completed", 1.0)))
+        while not batches and not first.done():
+            await asyncio.sleep(0.01)
+        assert not first.done()
+        later = [
+            asyncio.ensure_future(writer.save(LiveSegment(busy, 1, "completed", 1.0))),
+            asyncio.ensure_future(writer.save(LiveSegment(other, 0, "completed", 1.0))),
+        ]
+        await asyncio.sleep(0.2)
+        assert batches == [[(busy, 0)]]  # nothing else begun meanwhile
+        assert not any(save.done() for save in later)
+        first_may_end.set()
+        assert await asyncio.wait_for(first, 10) == (1, total)
+        assert await asyncio.wait_for(asyncio.gather(*later), 10) == [(2, total), (1, total)]
+        assert batches[1:] == [[(busy, 1), (other, 0)]]
+        assert writer.batches == 2
+        await writer.close()
+    finally:
+        pg.close()
+        load_library.cache_clear()

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from hipcoach.store import Journal
 
 
-@dataclass
+# eq=False: a context is the resources it opened, itself and no other (compared and
+# hashed by identity, so what a server keeps per context can be keyed by it).
+@dataclass(eq=False)
 class Context:
     """What a command needs, built lazily so read-only commands stay fast."""
 

@@ -105,11 +105,22 @@ def _read(processors: tuple[Processor | None, ...], raw: Sequence[Any]) -> tuple
     )
 
 
-class DriverCursor:
-    """A DBAPI cursor that runs DriverStatements."""
+def _psycopg_pipelines() -> bool:
+    import psycopg
 
-    def __init__(self, cursor: Any) -> None:
+    return bool(psycopg.Pipeline.is_supported())
+
+
+class DriverCursor:
+    """A DBAPI cursor that runs DriverStatements.
+
+    `pipelined`: the driver is psycopg, which can send several statements before it
+    reads any answer (its pipeline mode); see all_together and run_many_together.
+    """
+
+    def __init__(self, cursor: Any, *, pipelined: bool = False) -> None:
         self._cursor = cursor
+        self._pipelined = pipelined
 
     def first(
         self, statement: DriverStatement, values: Mapping[str, Any]
@@ -138,6 +149,45 @@ class DriverCursor:
         if rows:
             self._cursor.executemany(statement.sql, [statement.parameters(row) for row in rows])
 
+    def all_together(
+        self, reads: Sequence[tuple[DriverStatement, Mapping[str, Any]]]
+    ) -> list[list[tuple[Any, ...]]]:
+        """Every row of each of `reads`, run in order. On PostgreSQL they are sent at once
+        and answered at once: one round trip for all of them, not one each (and one
+        more for the BEGIN of a transaction they are the first statements of)."""
+        if not self._pipelined:
+            return [self.all(statement, values) for statement, values in reads]
+        connection = self._cursor.connection
+        cursors: list[tuple[DriverStatement, Any]] = []
+        try:
+            with connection.pipeline():
+                for statement, values in reads:
+                    cursor = connection.cursor()
+                    cursors.append((statement, cursor))
+                    cursor.execute(statement.sql, statement.parameters(values))
+            found: list[list[tuple[Any, ...]]] = []
+            for statement, cursor in cursors:
+                rows = cursor.fetchall()
+                processors = statement.reader(cursor.description) if rows else ()
+                found.append([_read(processors, raw) for raw in rows])
+            return found
+        finally:
+            for _, cursor in cursors:
+                cursor.close()
+
+    def run_many_together(
+        self, writes: Sequence[tuple[DriverStatement, Sequence[Mapping[str, Any]]]]
+    ) -> None:
+        """run_many for each of `writes`, in order; on PostgreSQL all of their rows are
+        sent before any answer is read: one round trip for all of them."""
+        if not self._pipelined:
+            for statement, rows in writes:
+                self.run_many(statement, rows)
+            return
+        with self._cursor.connection.pipeline():
+            for statement, rows in writes:
+                self.run_many(statement, rows)
+
     def close(self) -> None:
         self._cursor.close()
 
@@ -154,6 +204,9 @@ class Driver:
         self.engine = engine
         self.dialect = engine.dialect
         self.dbapi_errors: type[Exception] = engine.dialect.loaded_dbapi.Error
+        # psycopg's pipeline mode (several statements sent before any answer is read)
+        # needs libpq 14 or newer; the binary package brings one, a system libpq may not.
+        self.pipelines = engine.dialect.driver == "psycopg" and _psycopg_pipelines()
         self._statements: dict[
             tuple[int, tuple[str, ...] | None], tuple[Executable, DriverStatement]
         ] = {}
@@ -242,7 +295,7 @@ class HeldTransaction:
         except BaseException:
             self._connection.close()
             raise
-        self.cursor = DriverCursor(raw)
+        self.cursor = DriverCursor(raw, pipelined=driver.pipelines)
         self._ended = False
 
     @contextmanager

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest revision in migrations/versions; a test checks that this agrees with Alembic.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 VERSION_TABLE = "alembic_version"
 log = logging.getLogger(__name__)
 # PostgreSQL advisory lock that one migration at a time holds ("hipc" in ASCII).

@@ -5,9 +5,26 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Executable, bindparam, case, cast, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Executable,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
-from hipcoach.store.tables import ProfileRow, SegmentEventRow, SegmentSaveRow, SessionRow
+from hipcoach.store.tables import (
+    UNSETTLED,
+    ProfileRow,
+    SegmentEventRow,
+    SegmentSaveRow,
+    SessionRow,
+)
 
 
 @lru_cache(maxsize=2)
@@ -111,8 +128,19 @@ def batch_reads_postgresql() -> tuple[Executable, Executable, Executable]:
         SegmentEventRow.session_id == ids()
     )
     keys = bindparam("save_keys", type_=ARRAY(SegmentSaveRow.save_key.type))
-    answers = select(SegmentSaveRow.session_id, *_ANSWER.selected_columns).where(
-        SegmentSaveRow.session_id == ids(), SegmentSaveRow.save_key == func.any(keys)
+    # (session, key) pairs, each found by the primary key: a session's saves number in
+    # the thousands, and matching the keys among them (session_id = ANY and save_key =
+    # ANY) let the planner read them all once the table's statistics were fresh.
+    key_sessions = bindparam("key_sessions", type_=ARRAY(SegmentSaveRow.session_id.type))
+    pairs = (
+        func.unnest(key_sessions, keys)
+        .table_valued("session_id", "save_key")
+        .render_derived(name="pair")
+    )
+    answers = select(SegmentSaveRow.session_id, *_ANSWER.selected_columns).join(
+        pairs,
+        (SegmentSaveRow.session_id == pairs.c.session_id)
+        & (SegmentSaveRow.save_key == pairs.c.save_key),
     )
     return heads, indices, answers
 
@@ -125,12 +153,14 @@ TOUCH_SESSION = (
 )
 _SESSIONS_SEGMENT_VERSIONS = (
     select(cast(func.coalesce(func.sum(SessionRow.segment_version), 0), BigInteger))
-    .where(SessionRow.profile_id == ProfileRow.id)
+    # A literal predicate, not a parameter: the partial index's own, so both databases use it.
+    .where(SessionRow.profile_id == ProfileRow.id, text(UNSETTLED))
     .scalar_subquery()
 )
 DATA_VERSION = select(
     ProfileRow.data_version,
-    # A sum of counters that only go up, over the sessions the (profile_id, started_at)
-    # index finds; see migration 0007 for why the profile row no longer counts every save.
+    # A sum of counters that only go up, over the sessions not completed (a handful, found
+    # by their partial index); see migrations 0007 and 0008 for why the profile row no
+    # longer counts every save and completed sessions count in its base.
     ProfileRow.segment_version + _SESSIONS_SEGMENT_VERSIONS,
 ).where(ProfileRow.id == bindparam("profile_id"))

@@ -23,6 +23,16 @@ from hipcoach.domain.errors import StoreError
 from hipcoach.store.migrate import VERSION_TABLE
 from hipcoach.store.safekeeping import keep_copy_before_upgrade, mark_journal_kept, marker_path
 
+# A session's segment counter is not copied as it is: which sessions' counters a
+# profile's total sums depends on the schema (since 0008, not completed ones'). The old
+# file's whole count goes into the profile's base instead, so the total carries over
+# (and the events copied in move it on), whichever schema the old file was at.
+SESSION_COUNTER = ("sessions", "segment_version")
+CARRY_SESSION_COUNTERS = (
+    "UPDATE main.profiles SET segment_version = segment_version + coalesce(("
+    "SELECT sum(s.segment_version) FROM old.sessions s WHERE s.profile_id = profiles.id), 0)"
+)
+
 
 @dataclass(frozen=True)
 class RebuildResult:
@@ -123,12 +133,20 @@ def _copy_rows(old: Path, fresh: Path) -> dict[str, int]:
                 if table == VERSION_TABLE or table not in old_tables:
                     continue
                 old_columns = set(_columns(connection, "old", table))
-                shared = [c for c in _columns(connection, "main", table) if c in old_columns]
+                shared = [
+                    c
+                    for c in _columns(connection, "main", table)
+                    if c in old_columns and (table, c) != SESSION_COUNTER
+                ]
                 names = ", ".join(f'"{c}"' for c in shared)
                 cursor = connection.execute(
                     f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM old."{table}"'
                 )
                 copied[table] = cursor.rowcount
+            if "sessions" in old_tables and SESSION_COUNTER[1] in _columns(
+                connection, "old", "sessions"
+            ):
+                connection.execute(CARRY_SESSION_COUNTERS)
             broken = connection.execute("PRAGMA main.foreign_key_check").fetchall()
             if broken:
                 table, rowid, parent, _ = broken[0]

@@ -207,14 +207,14 @@ class _Writer:
                     }
                 )
         # Past the checks, any error (the database's) fails the whole batch.
-        self.db.run_many(self.upsert, events)
         touches = [
             {"session_id": session_id, "at": session.touched_at}
             for session_id, session in sorted(sessions.items())
             if session.touched_at is not None
         ]
-        self.db.run_many(self.touch, touches)
-        self.db.run_many(self.keep, answers)
+        self.db.run_many_together(
+            [(self.upsert, events), (self.touch, touches), (self.keep, answers)]
+        )
         return results
 
     def read_sessions(self, saves: Sequence[SegmentSave]) -> dict[str, _Session]:
@@ -253,23 +253,27 @@ class _Writer:
         session_ids: list[str],
         keyed: dict[str, set[str]],
     ) -> dict[str, _Session]:
-        """read_sessions in three statements whatever the batch holds (PostgreSQL)."""
+        """read_sessions in three statements whatever the batch holds, sent together
+        (PostgreSQL): the heads lock the sessions first, and the database runs the other
+        two after it, so they read what the locks hold still."""
         heads, indices, answers = statements
+        pairs = [(sid, key) for sid in session_ids for key in sorted(keyed.get(sid, ()))]
+        by_ids = {"session_ids": session_ids}
+        reads = [(heads, by_ids), (indices, by_ids)]
+        if pairs:
+            by_pairs = {"key_sessions": [p[0] for p in pairs], "save_keys": [p[1] for p in pairs]}
+            reads.append((answers, by_pairs))
+        found = self.db.all_together(reads)
         sessions: dict[str, _Session] = {}
-        for found in self.db.all(heads, {"session_ids": session_ids}):
-            head = SessionHead.from_row(found)
+        for row in found[0]:
+            head = SessionHead.from_row(row)
             sessions[head.id] = _Session(head, set(), {})
-        present = sorted(sessions)
-        if not present:
-            return sessions
-        for session_id, index in self.db.all(indices, {"session_ids": present}):
-            sessions[session_id].saved_indices.add(int(index))
-        keys = sorted({key for session_id in present for key in keyed.get(session_id, ())})
-        if keys:
-            by = {"session_ids": present, "save_keys": keys}
-            for session_id, key, index, saved in self.db.all(answers, by):
-                if key in keyed[session_id]:  # not another session's key that matched
-                    sessions[session_id].kept[key] = (int(index), int(saved))
+        for session_id, index in found[1]:
+            if session_id in sessions:
+                sessions[session_id].saved_indices.add(int(index))
+        for session_id, key, index, saved in found[2] if pairs else ():
+            if session_id in sessions:
+                sessions[session_id].kept[key] = (int(index), int(saved))
         return sessions
 
     def check(self, save: SegmentSave, session: _Session) -> dict[str, object] | int:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -39,6 +40,8 @@ SYMPTOMS = ("pinch", "cramp", "knee", "pain", "cannot_sit_tall")
 MEASURE_KINDS = ("rom", "sit_tall", "pain", "global_rating")
 HOLD_KINDS = ("warning-sign", "regressions")
 HOLD_LEVELS = ("urgent", "clinician")
+# The sessions whose segment counters a profile's total still sums (migration 0008).
+UNSETTLED = "status <> 'completed'"
 
 # Named constraints let future SQLite batch migrations find and alter them.
 NAMING_CONVENTION = {
@@ -102,9 +105,10 @@ class ProfileRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Change counters kept by database triggers (migrations 0004, 0007), never written here:
-    # data_version for every record but segment events; for those, segment_version is
-    # the base that the sum of the profile's sessions' segment_version is added to.
+    # Change counters kept by database triggers (migrations 0004, 0007, 0008), never written
+    # here: data_version for every record but segment events; for those, segment_version is
+    # the base (it holds what completed sessions count) that the sum of the profile's other
+    # sessions' segment_version is added to.
     data_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
     segment_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
@@ -115,8 +119,15 @@ class SessionRow(Base):
     __tablename__ = "sessions"
     __table_args__ = (
         CheckConstraint(_in("status", SESSION_STATUSES), name="status"),
-        # Also how the profile's segment counter finds the sessions it sums (migration 0007).
         Index(None, "profile_id", "started_at"),
+        # How the profile's segment counter finds the sessions it sums: those not
+        # completed (migration 0008; the predicate is the query's, word for word).
+        Index(
+            "ix_sessions_unsettled_profile_id",
+            "profile_id",
+            sqlite_where=text(UNSETTLED),
+            postgresql_where=text(UNSETTLED),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -142,7 +153,9 @@ class SessionRow(Base):
     # session reads "ended for safety", is never resumed and never becomes completed.
     ended_by_rule: Mapped[str | None] = mapped_column(String(64), info=ADDED_LATER)
     # Goes up with every change to the session's segment events (migration 0007's trigger):
-    # a counter per session, so concurrent saves never queue on one profile row. Derived.
+    # a counter per session, so concurrent saves never queue on one profile row. Once the
+    # session is completed its count is the profile's (migration 0008) and this stays 0.
+    # Derived.
     segment_version: Mapped[int] = mapped_column(BigInteger, server_default="0", info=DERIVED)
 
 

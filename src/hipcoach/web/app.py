@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> HipcoachApp:
     from hipcoach.web.errors import install_error_handlers
     from hipcoach.web.gate import DeviceCheck, GateConfig
     from hipcoach.web.hosts import AllowedHosts, is_loopback_address
+    from hipcoach.web.versions import close_version_reads
     from hipcoach.web.writer import SegmentWriter
 
     settings = settings or Settings.from_env()
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> HipcoachApp:
         gc.freeze()
         yield
         await app.state.writer.close()
+        await close_version_reads(app.state.ctx)
         gc.unfreeze()
         app.state.ctx.close()
 

@@ -4,10 +4,12 @@ The Today page and the progress figures read a year of sessions, check-ins and
 measurements and run the rules over them: tens of milliseconds of work whose
 answer changes only when the person's records do. The database keeps two change
 counters per profile (store.DataVersion), so each request reads them in one
-indexed query and gets the stored answer back while they match; a write from
-any process (the terminal player, `hipcoach measure`, an import) moves them.
-Both only ever go up (the segment counter is a sum of per-session counters since
-migration 0007), so a value kept under an older pair is never taken for current.
+indexed query (web.versions: on PostgreSQL one read shared by the requests that
+came before it began) and gets the stored answer back while they match; a write
+from any process (the terminal player, `hipcoach measure`, an import) moves them.
+Both only ever go up (the segment counter is a base plus per-session counters
+since migrations 0007 and 0008), so a value kept under an older pair is never
+taken for current.
 
 A value is stamped with everything it depends on besides the records (the local
 date, the query), so it is recomputed exactly when the uncached code would give

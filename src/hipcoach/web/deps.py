@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from hipcoach.services.context import Context
 from hipcoach.web.cache import ComputedCache
+from hipcoach.web.versions import version_reads
 
 if TYPE_CHECKING:
     from hipcoach.web.writer import SegmentWriter
@@ -51,6 +52,6 @@ async def kept_for_the_day(
     """
     from hipcoach.services.programs import local_today
 
-    version = ctx.journal.data_version(ctx.profile_id)
+    version = await version_reads(ctx).get(ctx.profile_id)
     day = local_today()
     return await cache.get((*key, ctx.profile_id), (version.records, day), lambda: compute(day))

@@ -22,6 +22,7 @@ from hipcoach.web.cache import ComputedCache, PageWithHoles
 from hipcoach.web.deps import Ctx, computed, kept_for_the_day
 from hipcoach.web.errors import not_found_page
 from hipcoach.web.templating import render, render_text
+from hipcoach.web.versions import version_reads
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,7 +51,7 @@ async def today_html(
     """The Today page's HTML (also served by web.hot, without FastAPI's layers)."""
     from hipcoach.services.programs import local_today
 
-    version = ctx.journal.data_version(ctx.profile_id)
+    version = await version_reads(ctx).get(ctx.profile_id)
     day = local_today()
     pain, morning = blank(pain_now), blank(morning_after)
     page = await cache.get(
