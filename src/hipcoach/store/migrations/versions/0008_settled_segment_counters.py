@@ -97,16 +97,23 @@ def upgrade() -> None:
         _sqlite_upgrade()
 
 
-def _sqlite_upgrade() -> None:
+def _sqlite_figures_triggers(body: str) -> None:
+    """Replace the SQLite figures triggers with ones that run `body`, in which {ids}
+    stands for the session ids the event touches."""
     for event, rows in SQLITE_ROWS.items():
         ids = ", ".join(f"{row}.session_id" for row in rows)
         op.execute(f"DROP TRIGGER trg_segment_events_{event}_figures")
         op.execute(
             f"CREATE TRIGGER trg_segment_events_{event}_figures AFTER {event.upper()} "
-            f"ON segment_events BEGIN {RECOUNT} WHERE id IN ({ids}); "
-            f"{BUMP_BASE} WHERE id IN (SELECT profile_id FROM sessions "
-            f"WHERE id IN ({ids}) AND status = 'completed'); END"
+            f"ON segment_events BEGIN {body.format(ids=ids)} END"
         )
+
+
+def _sqlite_upgrade() -> None:
+    _sqlite_figures_triggers(
+        f"{RECOUNT} WHERE id IN ({{ids}}); {BUMP_BASE} WHERE id IN (SELECT profile_id "
+        "FROM sessions WHERE id IN ({ids}) AND status = 'completed');"
+    )
     op.execute(
         "CREATE TRIGGER trg_sessions_settle_segment_version AFTER UPDATE OF status ON sessions "
         f"WHEN {SETTLED} BEGIN "
@@ -192,10 +199,4 @@ def downgrade() -> None:
         )
         return
     op.execute("DROP TRIGGER trg_sessions_settle_segment_version")
-    for event, rows in SQLITE_ROWS.items():
-        ids = ", ".join(f"{row}.session_id" for row in rows)
-        op.execute(f"DROP TRIGGER trg_segment_events_{event}_figures")
-        op.execute(
-            f"CREATE TRIGGER trg_segment_events_{event}_figures AFTER {event.upper()} "
-            f"ON segment_events BEGIN {OLD_RECOUNT} WHERE id IN ({ids}); END"
-        )
+    _sqlite_figures_triggers(f"{OLD_RECOUNT} WHERE id IN ({{ids}});")
