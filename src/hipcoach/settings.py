@@ -34,6 +34,13 @@ class Settings:
     # Host names the web server answers besides loopback's and its own address.
     allowed_hosts: tuple[str, ...] = ()
 
+    @property
+    def database_in_process(self) -> bool:
+        """Whether the journal is a SQLite file, read in this process (statements take
+        microseconds), rather than a database server a round trip away. From the URL's
+        scheme: nothing is opened, and SQLAlchemy is not imported."""
+        return self.database_url.split(":", 1)[0].split("+", 1)[0] == "sqlite"
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

@@ -27,7 +27,8 @@ PAUSE_SECONDS = 0.005
 
 
 def seed_0003(url: str, revision: str = "0003") -> None:
-    """A journal at `revision` (0001 to 0003) holding a profile, a session and two segments."""
+    """A journal at `revision` (0001 or later) holding a profile, a session and two
+    segments."""
     from alembic import command
 
     engine = create_engine_for(url)

@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import event, text
 
 from hipcoach.store import Journal, create_engine_for, migrate
-from hipcoach.store.migrate import HEAD_REVISION, HalfUpgradedError, alembic_config
+from hipcoach.store.migrate import HEAD_REVISION, HalfUpgradedError
 from hipcoach.store.rebuild import rebuild_journal
 from hipcoach.store.safekeeping import backups_of, journal_path
 from tests.store import migration_child
@@ -348,26 +347,11 @@ def test_a_rebuild_carries_every_session_counter_into_the_profiles_total(
     """A file at 0007 counts a completed session on the session's own row; after the
     rebuild (at a schema that sums only sessions not completed) the total is no lower."""
     url = _sqlite_url(tmp_path)
+    migration_child.seed_0003(url, "0007")
     engine = create_engine_for(url)
     try:
-        config = alembic_config()
         with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0007")
-        with engine.begin() as connection:
-            connection.execute(
-                text("INSERT INTO profiles (id, name, created_at) VALUES (7, 'ana', :t)"),
-                {"t": "2026-11-01 07:00:00"},
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO sessions (id, profile_id, routine_id, routine_name,"
-                    " options_json, fingerprint, total_segments, total_seconds, status,"
-                    " started_at, updated_at) VALUES ('s1', 7, 'morning-pry', 'Morning pry',"
-                    " '{}', 'f', 3, 30, 'completed', :t, :t)"
-                ),
-                {"t": "2026-11-01 07:00:00"},
-            )
+            connection.execute(text("UPDATE sessions SET status = 'completed'"))
             connection.execute(text("UPDATE profiles SET segment_version = 2"))
             connection.execute(text("UPDATE sessions SET segment_version = 40"))
         old_total = 2 + 40

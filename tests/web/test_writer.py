@@ -26,8 +26,13 @@ from hipcoach.web.writer import SegmentWriter
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[Context]:
+    yield from screened({"HIPCOACH_DATA_DIR": str(tmp_path / "data")})
+
+
+def screened(env: dict[str, str]) -> Iterator[Context]:
+    """A context on the settings `env` gives, its readiness screen taken (all clear)."""
     load_library.cache_clear()
-    context = Context(Settings.from_env({"HIPCOACH_DATA_DIR": str(tmp_path / "data")}))
+    context = Context(Settings.from_env(env))
     take_screen(context, {q.id: False for q in screening_form(context).questions if not q.follows})
     yield context
     context.close()
@@ -179,12 +184,14 @@ def any_ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Context]
     env = {"HIPCOACH_DATA_DIR": str(tmp_path / "data")}
     if request.param == "postgresql":
         env["HIPCOACH_DATABASE_URL"] = request.getfixturevalue("postgres_schema_url")
-    load_library.cache_clear()
-    context = Context(Settings.from_env(env))
-    take_screen(context, {q.id: False for q in screening_form(context).questions if not q.follows})
-    yield context
-    context.close()
-    load_library.cache_clear()
+    yield from screened(env)
+
+
+@pytest.fixture
+def pg(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Context]:
+    """A screened context on a PostgreSQL schema of the test's own."""
+    url = request.getfixturevalue("postgres_schema_url")
+    yield from screened({"HIPCOACH_DATA_DIR": str(tmp_path / "data"), "HIPCOACH_DATABASE_URL": url})
 
 
 async def test_one_batch_over_many_sessions_answers_each_caller_on_either_database(
@@ -264,46 +271,37 @@ async def test_waits_for_another_process_write_lock_are_logged_with_their_count(
 
 @pytest.mark.postgres
 async def test_saves_that_come_while_a_batch_is_written_gather_for_the_next(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pg: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL a server process writes one batch at a time: what arrives while it is
     on its thread (to its sessions or to others) waits and goes in the next one, together."""
-    url = request.getfixturevalue("postgres_schema_url")
-    load_library.cache_clear()
-    env = {"HIPCOACH_DATA_DIR": str(tmp_path / "data"), "HIPCOACH_DATABASE_URL": url}
-    pg = Context(Settings.from_env(env))
-    take_screen(pg, {q.id: False for q in screening_form(pg).questions if not q.follows})
-    try:
-        (busy, total), (other, _) = begin(pg), begin(pg)
-        writer = SegmentWriter(pg)
-        real = writer_module.record_live_segments
-        batches: list[list[tuple[str, int]]] = []
-        first_may_end = threading.Event()
+    (busy, total), (other, _) = begin(pg), begin(pg)
+    writer = SegmentWriter(pg)
+    real = writer_module.record_live_segments
+    batches: list[list[tuple[str, int]]] = []
+    first_may_end = threading.Event()
 
-        def recording(ctx: Context, segments: list[LiveSegment], batch: Any) -> Any:
-            batches.append([(s.session_id, s.index) for s in segments])
-            if len(batches) == 1:
-                assert first_may_end.wait(10)  # held open on its thread
-            return real(ctx, segments, batch)
+    def recording(ctx: Context, segments: list[LiveSegment], batch: Any) -> Any:
+        batches.append([(s.session_id, s.index) for s in segments])
+        if len(batches) == 1:
+            assert first_may_end.wait(10)  # held open on its thread
+        return real(ctx, segments, batch)
 
-        monkeypatch.setattr(writer_module, "record_live_segments", recording)
-        first = asyncio.ensure_future(writer.save(LiveSegment(busy, 0, "completed", 1.0)))
-        while not batches and not first.done():
-            await asyncio.sleep(0.01)
-        assert not first.done()
-        later = [
-            asyncio.ensure_future(writer.save(LiveSegment(busy, 1, "completed", 1.0))),
-            asyncio.ensure_future(writer.save(LiveSegment(other, 0, "completed", 1.0))),
-        ]
-        await asyncio.sleep(0.2)
-        assert batches == [[(busy, 0)]]  # nothing else begun meanwhile
-        assert not any(save.done() for save in later)
-        first_may_end.set()
-        assert await asyncio.wait_for(first, 10) == (1, total)
-        assert await asyncio.wait_for(asyncio.gather(*later), 10) == [(2, total), (1, total)]
-        assert batches[1:] == [[(busy, 1), (other, 0)]]
-        assert writer.batches == 2
-        await writer.close()
-    finally:
-        pg.close()
-        load_library.cache_clear()
+    monkeypatch.setattr(writer_module, "record_live_segments", recording)
+    first = asyncio.ensure_future(writer.save(LiveSegment(busy, 0, "completed", 1.0)))
+    while not batches and not first.done():
+        await asyncio.sleep(0.01)
+    assert not first.done()
+    later = [
+        asyncio.ensure_future(writer.save(LiveSegment(busy, 1, "completed", 1.0))),
+        asyncio.ensure_future(writer.save(LiveSegment(other, 0, "completed", 1.0))),
+    ]
+    await asyncio.sleep(0.2)
+    assert batches == [[(busy, 0)]]  # nothing else begun meanwhile
+    assert not any(save.done() for save in later)
+    first_may_end.set()
+    assert await asyncio.wait_for(first, 10) == (1, total)
+    assert await asyncio.wait_for(asyncio.gather(*later), 10) == [(2, total), (1, total)]
+    assert batches[1:] == [[(busy, 1), (other, 0)]]
+    assert writer.batches == 2
+    await writer.close()

@@ -70,9 +70,7 @@ class AsyncVersionReader:
                 parameters = self._statement.parameters({"profile_id": profile_id})
                 await cursor.execute(self._statement.sql, parameters)
                 row = await cursor.fetchone()
-                found[profile_id] = (
-                    None if row is None else DataVersion(records=int(row[0]), segments=int(row[1]))
-                )
+                found[profile_id] = None if row is None else DataVersion.from_row(row)
         return found
 
     async def _connected(self) -> Any:

@@ -295,7 +295,7 @@ class Journal(Repository):
             found = db.first(statement, {"profile_id": profile_id})
         if found is None:
             raise StoreError(f"no profile with id {profile_id}")
-        return DataVersion(records=int(found[0]), segments=int(found[1]))
+        return DataVersion.from_row(found)
 
 
 def _session_row(db: Session, session_id: str) -> SessionRow:

@@ -46,6 +46,11 @@ class DataVersion:
     records: int
     segments: int
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> DataVersion:
+        """From a row of queries.DATA_VERSION: (records, segments)."""
+        return cls(records=int(row[0]), segments=int(row[1]))
+
 
 @dataclass(frozen=True)
 class SessionHead:

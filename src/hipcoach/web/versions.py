@@ -24,8 +24,6 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from sqlalchemy import make_url
-
 from hipcoach.domain.errors import StoreError
 from hipcoach.services.context import Context
 from hipcoach.store import DataVersion
@@ -57,7 +55,7 @@ class VersionReads:
         self._ctx = weakref.ref(ctx)
         # From the URL, not the engine: the journal opens on first use (a damaged one
         # then answers requests with its message instead of stopping the server's start).
-        self._shared = make_url(ctx.settings.database_url).get_backend_name() != "sqlite"
+        self._shared = not ctx.settings.database_in_process
         self._reader: AsyncVersionReader | None = None
         # The requests waiting for the next read, by profile; and the read in flight.
         self._waiting: dict[int, list[asyncio.Future[DataVersion]]] = {}

@@ -32,8 +32,6 @@ import asyncio
 import logging
 import time
 
-from sqlalchemy import make_url
-
 from hipcoach.domain.errors import HipcoachError
 from hipcoach.services.context import Context
 from hipcoach.services.live import LiveSegment, record_live_segments
@@ -75,7 +73,7 @@ class SegmentWriter:
         # SQLite's statements take microseconds in-process, less than the hop to a thread.
         # Read from the URL, not the engine: the journal opens on first use, so a damaged
         # one answers requests with its message instead of stopping the server's start.
-        self._threaded = make_url(ctx.settings.database_url).get_backend_name() != "sqlite"
+        self._threaded = not ctx.settings.database_in_process
         # The batches on their threads: up to BATCHES_IN_FLIGHT.
         self._flying: set[asyncio.Task[None]] = set()
 

@@ -40,7 +40,6 @@ down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-EVENTS = ("insert", "update", "delete")
 SQLITE_ROWS = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
 
 # The figures as 0004 and 0007 keep them (see 0007 for the counter they bump), for
